@@ -1,0 +1,162 @@
+package nn
+
+import "sync/atomic"
+
+// node is one recorded operation of the graph: its inputs and how to send a gradient back to them.
+type node struct {
+	op       string
+	inputs   []*Tensor
+	backward func(g *Tensor) // g is the gradient of the op's output; it accumulates into the inputs
+}
+
+var gradDisabled atomic.Int32
+
+// GradEnabled reports whether operations are being recorded for Backward.
+func GradEnabled() bool { return gradDisabled.Load() == 0 }
+
+// NoGrad runs f without recording operations (for evaluation, sampling and optimizer updates).
+func NoGrad(f func()) {
+	gradDisabled.Add(1)
+	defer gradDisabled.Add(-1)
+	f()
+}
+
+// SetGradEnabled turns graph recording on or off and returns the previous state; prefer NoGrad.
+func SetGradEnabled(on bool) bool {
+	prev := GradEnabled()
+	if on && !prev {
+		gradDisabled.Add(-1)
+	} else if !on && prev {
+		gradDisabled.Add(1)
+	}
+	return prev
+}
+
+// record attaches an operation to out when any input needs a gradient and recording is on; it returns out.
+func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor)) *Tensor {
+	if !GradEnabled() {
+		return out
+	}
+	for _, in := range inputs {
+		if in.requiresGrad {
+			out.requiresGrad = true
+			out.node = &node{op: op, inputs: inputs, backward: backward}
+			return out
+		}
+	}
+	return out
+}
+
+// accumulate adds g to t's gradient. fresh says g was made for this call alone and may be kept as is.
+func accumulate(t *Tensor, g *Tensor, fresh bool) {
+	if !t.requiresGrad {
+		return
+	}
+	if t.grad == nil {
+		if fresh {
+			t.grad = g
+		} else {
+			t.grad, t.gradShared = g, true
+		}
+		return
+	}
+	if t.gradShared {
+		c := empty(t.grad.backend(), t.grad.shape)
+		c.backend().Axpy(c.buf, 1, t.grad.buf)
+		t.grad, t.gradShared = c, false
+	}
+	t.backend().Axpy(t.grad.buf, 1, g.buf)
+}
+
+// RequiresGrad reports whether gradients are computed for this tensor.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// SetRequiresGrad marks a leaf tensor (a parameter) as needing gradients and returns it.
+func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	if t.node != nil && !on {
+		fail("setrequiresgrad", shapes(t), "cannot turn off gradients of a computed tensor; use Detach")
+	}
+	t.requiresGrad = on
+	return t
+}
+
+// Grad returns the accumulated gradient (nil before any Backward reaches this tensor).
+func (t *Tensor) Grad() *Tensor { return t.grad }
+
+// ZeroGrad forgets the accumulated gradient.
+func (t *Tensor) ZeroGrad() { t.grad, t.gradShared = nil, false }
+
+// Detach returns a tensor sharing t's values that is cut from the graph and needs no gradient.
+func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, buf: t.buf} }
+
+// IsLeaf reports whether the tensor was created by the user rather than computed by an operation.
+func (t *Tensor) IsLeaf() bool { return t.node == nil }
+
+// Backward computes the gradient of a scalar t with respect to every tensor that requires one,
+// accumulating into their Grad. The graph is released afterwards.
+func (t *Tensor) Backward() {
+	if t.Len() != 1 {
+		fail("backward", shapes(t), "needs a scalar (or use BackwardWith an upstream gradient)")
+	}
+	t.BackwardWith(Full(1, t.shape...).To(t.Device()))
+}
+
+// BackwardWith is Backward with an explicit upstream gradient of t's shape.
+func (t *Tensor) BackwardWith(g *Tensor) {
+	if !t.requiresGrad {
+		fail("backward", shapes(t), "tensor does not require grad (no input had SetRequiresGrad(true), or it was computed under NoGrad)")
+	}
+	if !equalShape(g.shape, t.shape) {
+		fail("backward", shapes(t, g), "upstream gradient shape differs from the tensor's")
+	}
+	// Topological order by iterative depth-first search over nodes.
+	var order []*Tensor
+	visited := map[*Tensor]bool{}
+	type frame struct {
+		t    *Tensor
+		next int
+	}
+	stack := []frame{{t, 0}}
+	visited[t] = true
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.t.node != nil && f.next < len(f.t.node.inputs) {
+			in := f.t.node.inputs[f.next]
+			f.next++
+			if !visited[in] && in.requiresGrad {
+				visited[in] = true
+				stack = append(stack, frame{in, 0})
+			}
+			continue
+		}
+		order = append(order, f.t)
+		stack = stack[:len(stack)-1]
+	}
+	prev := SetGradEnabled(false)
+	defer SetGradEnabled(prev)
+	accumulate(t, g, false)
+	for i := len(order) - 1; i >= 0; i-- {
+		x := order[i]
+		if x.node == nil {
+			continue
+		}
+		if x.grad != nil {
+			x.node.backward(x.grad)
+		}
+		// Release the graph: computed tensors forget their inputs and their gradient.
+		x.node = nil
+		x.grad, x.gradShared = nil, false
+	}
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

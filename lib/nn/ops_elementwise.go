@@ -1,0 +1,156 @@
+package nn
+
+// broadcastShapes returns the NumPy broadcast of two shapes, or panics naming op.
+func broadcastShapes(op string, a, b []int) []int {
+	r := max(len(a), len(b))
+	out := make([]int, r)
+	for i := 0; i < r; i++ {
+		da, db := 1, 1
+		if j := len(a) - r + i; j >= 0 {
+			da = a[j]
+		}
+		if j := len(b) - r + i; j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db || db == 1:
+			out[i] = da
+		case da == 1:
+			out[i] = db
+		default:
+			fail(op, [][]int{a, b}, "cannot broadcast: dimension %d is %d and %d", i, da, db)
+		}
+	}
+	return out
+}
+
+// broadcastStrides returns strides to read a tensor of shape s as the (larger) shape out: 0 on broadcast axes.
+func broadcastStrides(s, out []int) []int {
+	st := make([]int, len(out))
+	stride := 1
+	for i := len(out) - 1; i >= 0; i-- {
+		j := len(s) - len(out) + i
+		if j >= 0 && s[j] != 1 {
+			st[i] = stride
+		}
+		if j >= 0 {
+			stride *= s[j]
+		}
+	}
+	return st
+}
+
+// sumTo reduces g (of a broadcast shape) by summing over the broadcast axes so it has shape s.
+func sumTo(g *Tensor, s []int) *Tensor {
+	if equalShape(g.shape, s) {
+		return g
+	}
+	lead := len(g.shape) - len(s)
+	var axes []int
+	for i := range g.shape {
+		j := i - lead
+		if j < 0 || (s[j] == 1 && g.shape[i] != 1) {
+			axes = append(axes, i)
+		}
+	}
+	return reduce("sum", ReduceSum, g, axes, true).Reshape(s...)
+}
+
+func binary(op BinaryOp, a, b *Tensor) *Tensor {
+	name := op.String()
+	be := sameDevice(name, a, b)
+	shape := broadcastShapes(name, a.shape, b.shape)
+	out := empty(be, shape)
+	be.Binary(op, out.buf, shape, a.buf, broadcastStrides(a.shape, shape), b.buf, broadcastStrides(b.shape, shape))
+	return record(out, name, []*Tensor{a, b}, func(g *Tensor) {
+		switch op {
+		case OpAdd:
+			accumulate(a, sumTo(g, a.shape), false)
+			accumulate(b, sumTo(g, b.shape), false)
+		case OpSub:
+			accumulate(a, sumTo(g, a.shape), false)
+			if b.requiresGrad {
+				accumulate(b, sumTo(g.Neg(), b.shape), true)
+			}
+		case OpMul:
+			if a.requiresGrad {
+				accumulate(a, sumTo(g.Mul(b), a.shape), true)
+			}
+			if b.requiresGrad {
+				accumulate(b, sumTo(g.Mul(a), b.shape), true)
+			}
+		case OpDiv:
+			if a.requiresGrad {
+				accumulate(a, sumTo(g.Div(b), a.shape), true)
+			}
+			if b.requiresGrad { // d(a/b)/db = −a/b²
+				accumulate(b, sumTo(g.Mul(out).Div(b).Neg(), b.shape), true)
+			}
+		}
+	})
+}
+
+// Add returns t + u with broadcasting.
+func (t *Tensor) Add(u *Tensor) *Tensor { return binary(OpAdd, t, u) }
+
+// Sub returns t − u with broadcasting.
+func (t *Tensor) Sub(u *Tensor) *Tensor { return binary(OpSub, t, u) }
+
+// Mul returns t · u elementwise with broadcasting.
+func (t *Tensor) Mul(u *Tensor) *Tensor { return binary(OpMul, t, u) }
+
+// Div returns t / u elementwise with broadcasting.
+func (t *Tensor) Div(u *Tensor) *Tensor { return binary(OpDiv, t, u) }
+
+func unary(op UnaryOp, t *Tensor, p float32) *Tensor {
+	be := t.backend()
+	out := empty(be, t.shape)
+	be.Unary(op, out.buf, t.buf, p)
+	return record(out, op.String(), []*Tensor{t}, func(g *Tensor) {
+		dx := empty(be, t.shape)
+		be.UnaryGrad(op, dx.buf, t.buf, out.buf, g.buf, p)
+		accumulate(t, dx, true)
+	})
+}
+
+// AddScalar returns t + c.
+func (t *Tensor) AddScalar(c float32) *Tensor { return unary(OpAddScalar, t, c) }
+
+// MulScalar returns t · c.
+func (t *Tensor) MulScalar(c float32) *Tensor { return unary(OpMulScalar, t, c) }
+
+// Pow returns t raised elementwise to the power p.
+func (t *Tensor) Pow(p float32) *Tensor { return unary(OpPow, t, p) }
+
+// Square returns t².
+func (t *Tensor) Square() *Tensor { return t.Mul(t) }
+
+// Neg returns −t.
+func (t *Tensor) Neg() *Tensor { return unary(OpNeg, t, 0) }
+
+// Exp returns eᵗ.
+func (t *Tensor) Exp() *Tensor { return unary(OpExp, t, 0) }
+
+// Log returns the natural logarithm of t.
+func (t *Tensor) Log() *Tensor { return unary(OpLog, t, 0) }
+
+// Sqrt returns √t.
+func (t *Tensor) Sqrt() *Tensor { return unary(OpSqrt, t, 0) }
+
+// Abs returns |t|.
+func (t *Tensor) Abs() *Tensor { return unary(OpAbs, t, 0) }
+
+// ClampMin returns max(t, lo) elementwise.
+func (t *Tensor) ClampMin(lo float32) *Tensor { return unary(OpClamp, t, lo) }
+
+// Tanh returns tanh t.
+func (t *Tensor) Tanh() *Tensor { return unary(OpTanh, t, 0) }
+
+// Sigmoid returns 1/(1+e⁻ᵗ).
+func (t *Tensor) Sigmoid() *Tensor { return unary(OpSigmoid, t, 0) }
+
+// ReLU returns max(t, 0).
+func (t *Tensor) ReLU() *Tensor { return unary(OpReLU, t, 0) }
+
+// GELU returns t·Φ(t), the Gaussian error linear unit in its exact (erf) form.
+func (t *Tensor) GELU() *Tensor { return unary(OpGELU, t, 0) }

@@ -1,0 +1,298 @@
+package nn
+
+import (
+	"math"
+)
+
+// MatMul returns the matrix product a·b. Both must have at least 2 dimensions; leading (batch)
+// dimensions broadcast, and a 2-D operand is shared by every batch of the other.
+func MatMul(a, b *Tensor) *Tensor { return a.MatMul(b) }
+
+// MatMul returns the matrix product t·u; see the function MatMul.
+func (t *Tensor) MatMul(u *Tensor) *Tensor {
+	be := sameDevice("matmul", t, u)
+	if len(t.shape) < 2 || len(u.shape) < 2 {
+		panic(&Error{Op: "matmul", Shapes: shapes(t, u), Msg: "both operands need at least 2 dimensions", sep: " × "})
+	}
+	m, k := t.shape[len(t.shape)-2], t.shape[len(t.shape)-1]
+	k2, n := u.shape[len(u.shape)-2], u.shape[len(u.shape)-1]
+	if k != k2 {
+		panic(&Error{Op: "matmul", Shapes: shapes(t, u), Msg: sprintf("inner dimensions %d and %d differ", k, k2), sep: " × "})
+	}
+	a, b := t, u
+	ba, bb := t.shape[:len(t.shape)-2], u.shape[:len(u.shape)-2]
+	var batchShape []int
+	switch {
+	case len(bb) == 0:
+		batchShape = ba
+	case len(ba) == 0:
+		batchShape = bb
+	default:
+		batchShape = broadcastShapes("matmul", ba, bb)
+		if !equalShape(ba, batchShape) {
+			a = t.expand(append(append([]int{}, batchShape...), m, k))
+		}
+		if !equalShape(bb, batchShape) {
+			b = u.expand(append(append([]int{}, batchShape...), k, n))
+		}
+	}
+	batch := numel(batchShape)
+	strideA, strideB := m*k, k*n
+	if len(a.shape) == 2 {
+		strideA = 0
+	}
+	if len(b.shape) == 2 {
+		strideB = 0
+	}
+	out := empty(be, append(append([]int{}, batchShape...), m, n))
+	be.MatMul(out.buf, a.buf, b.buf, batch, m, n, k, false, false, strideA, strideB, false)
+	return record(out, "matmul", []*Tensor{a, b}, func(g *Tensor) {
+		if a.requiresGrad {
+			da := empty(be, a.shape)
+			if strideA == 0 && batch > 1 { // shared a: dA = Σ_b dC[b]·B[b]ᵀ = dC viewed as rows … per batch
+				tmp := empty(be, []int{batch, m, k})
+				be.MatMul(tmp.buf, g.buf, b.buf, batch, m, k, n, false, true, m*n, strideB, false)
+				be.Reduce(ReduceSum, da.buf, tmp.buf, 1, batch, m*k)
+			} else {
+				be.MatMul(da.buf, g.buf, b.buf, batch, m, k, n, false, true, m*n, strideB, false)
+			}
+			accumulate(a, da, true)
+		}
+		if b.requiresGrad {
+			db := empty(be, b.shape)
+			switch {
+			case strideB == 0 && strideA != 0: // shared b, batched contiguous a: dB = A_flatᵀ·dC_flat
+				be.MatMul(db.buf, a.buf, g.buf, 1, k, n, batch*m, true, false, 0, 0, false)
+			case strideB == 0: // both shared
+				tmp := empty(be, []int{batch, k, n})
+				be.MatMul(tmp.buf, a.buf, g.buf, batch, k, n, m, true, false, 0, m*n, false)
+				be.Reduce(ReduceSum, db.buf, tmp.buf, 1, batch, k*n)
+			default:
+				be.MatMul(db.buf, a.buf, g.buf, batch, k, n, m, true, false, strideA, m*n, false)
+			}
+			accumulate(b, db, true)
+		}
+	})
+}
+
+// lastAxisRows returns t's rows along its last axis: rows, cols.
+func lastAxisRows(t *Tensor) (int, int) {
+	if len(t.shape) == 0 {
+		return 1, 1
+	}
+	c := t.shape[len(t.shape)-1]
+	if c == 0 {
+		return 0, 0
+	}
+	return t.Len() / c, c
+}
+
+func softmax(t *Tensor, axis int, log bool) *Tensor {
+	name := "softmax"
+	if log {
+		name = "log_softmax"
+	}
+	a := t.axis(name, axis)
+	if a != len(t.shape)-1 {
+		return softmax(t.Transpose(a, -1), -1, log).Transpose(a, -1)
+	}
+	be := t.backend()
+	rows, cols := lastAxisRows(t)
+	out := empty(be, t.shape)
+	be.Softmax(out.buf, t.buf, rows, cols, log)
+	return record(out, name, []*Tensor{t}, func(g *Tensor) {
+		dx := empty(be, t.shape)
+		be.SoftmaxGrad(dx.buf, out.buf, g.buf, rows, cols, log)
+		accumulate(t, dx, true)
+	})
+}
+
+// Softmax returns exp(t) normalised to sum to 1 along axis (computed stably).
+func (t *Tensor) Softmax(axis int) *Tensor { return softmax(t, axis, false) }
+
+// LogSoftmax returns log(Softmax(t)) along axis, computed stably.
+func (t *Tensor) LogSoftmax(axis int) *Tensor { return softmax(t, axis, true) }
+
+// CrossEntropy returns the mean over rows of −log softmax(logits)[target]: logits are [..., classes]
+// and targets hold one class index per row. The softmax and the loss are fused and numerically stable.
+func CrossEntropy(logits *Tensor, targets []int) *Tensor {
+	return CrossEntropyIgnore(logits, targets, -100)
+}
+
+// CrossEntropyIgnore is CrossEntropy where rows whose target equals ignore do not count.
+func CrossEntropyIgnore(logits *Tensor, targets []int, ignore int) *Tensor {
+	be := logits.backend()
+	if len(logits.shape) == 0 {
+		fail("cross_entropy", shapes(logits), "logits need a class axis")
+	}
+	rows, cols := lastAxisRows(logits)
+	if len(targets) != rows {
+		fail("cross_entropy", shapes(logits), "%d targets for %d rows of logits", len(targets), rows)
+	}
+	tg := make([]int32, rows)
+	for i, v := range targets {
+		if v != ignore && (v < 0 || v >= cols) {
+			fail("cross_entropy", shapes(logits), "target %d at row %d is not a class in [0, %d)", v, i, cols)
+		}
+		tg[i] = int32(v)
+	}
+	loss := empty(be, []int{})
+	lse := be.Alloc(rows)
+	count := be.CrossEntropy(loss.buf, lse, logits.buf, tg, rows, cols, int32(ignore))
+	return record(loss, "cross_entropy", []*Tensor{logits}, func(g *Tensor) {
+		if count == 0 {
+			return
+		}
+		gv := g.Item()
+		dx := empty(be, logits.shape)
+		be.CrossEntropyGrad(dx.buf, logits.buf, lse, tg, rows, cols, int32(ignore), gv/float32(count))
+		accumulate(logits, dx, true)
+	})
+}
+
+// MSE returns the mean squared error between prediction and target (same shapes).
+func MSE(pred, target *Tensor) *Tensor {
+	if !equalShape(pred.shape, target.shape) {
+		fail("mse", shapes(pred, target), "prediction and target shapes differ")
+	}
+	d := pred.Sub(target)
+	return d.Mul(d).Mean()
+}
+
+// BinaryCrossEntropy returns the mean of −(y·log p + (1−y)·log(1−p)) for probabilities p and
+// targets y of the same shape; p is clamped to [1e-7, 1−1e-7] to stay finite.
+func BinaryCrossEntropy(p, y *Tensor) *Tensor {
+	if !equalShape(p.shape, y.shape) {
+		fail("binary_cross_entropy", shapes(p, y), "prediction and target shapes differ")
+	}
+	const eps = 1e-7
+	pc := p.ClampMin(eps).Neg().ClampMin(-(1 - eps)).Neg()
+	one := Ones(y.shape...).To(y.Device())
+	l := y.Mul(pc.Log()).Add(one.Sub(y).Mul(one.Sub(pc).Log()))
+	return l.Mean().Neg()
+}
+
+// LayerNorm normalises t over its last axis to zero mean and unit variance, then scales by gain and
+// adds bias (each of the last axis's size, or nil). eps is added to the variance (PyTorch uses 1e-5).
+func LayerNorm(t, gain, bias *Tensor, eps float32) *Tensor {
+	be := t.backend()
+	rows, cols := lastAxisRows(t)
+	ins := []*Tensor{t}
+	var gb, bb Buffer
+	for _, p := range []*Tensor{gain, bias} {
+		if p == nil {
+			continue
+		}
+		sameDevice("layer_norm", t, p)
+		if len(p.shape) != 1 || p.shape[0] != cols {
+			fail("layer_norm", shapes(t, p), "gain and bias need shape [%d]", cols)
+		}
+		ins = append(ins, p)
+	}
+	if gain != nil {
+		gb = gain.buf
+	}
+	if bias != nil {
+		bb = bias.buf
+	}
+	out := empty(be, t.shape)
+	mean, rstd := be.Alloc(rows), be.Alloc(rows)
+	be.LayerNorm(out.buf, mean, rstd, t.buf, gb, bb, rows, cols, eps)
+	return record(out, "layer_norm", ins, func(g *Tensor) {
+		dx := empty(be, t.shape)
+		var dg, db *Tensor
+		var dgb, dbb Buffer
+		if gain != nil && gain.requiresGrad {
+			dg = empty(be, gain.shape)
+			dgb = dg.buf
+		}
+		if bias != nil && bias.requiresGrad {
+			db = empty(be, bias.shape)
+			dbb = db.buf
+		}
+		be.LayerNormGrad(dx.buf, dgb, dbb, g.buf, t.buf, mean, rstd, gb, rows, cols)
+		accumulate(t, dx, true)
+		if dg != nil {
+			accumulate(gain, dg, true)
+		}
+		if db != nil {
+			accumulate(bias, db, true)
+		}
+	})
+}
+
+// Embedding returns the rows of table (vocab × dim) picked by ids, shaped [len(ids), dim].
+// Reshape the result for batches, e.g. to [B, T, dim].
+func Embedding(table *Tensor, ids []int) *Tensor {
+	if len(table.shape) != 2 {
+		fail("embedding", shapes(table), "table must be 2-D [vocab, dim]")
+	}
+	vocab, dim := table.shape[0], table.shape[1]
+	idx := make([]int32, len(ids))
+	for i, v := range ids {
+		if v < 0 || v >= vocab {
+			fail("embedding", shapes(table), "id %d at position %d is outside the vocabulary [0, %d)", v, i, vocab)
+		}
+		idx[i] = int32(v)
+	}
+	be := table.backend()
+	out := empty(be, []int{len(ids), dim})
+	be.Embedding(out.buf, table.buf, idx, dim)
+	return record(out, "embedding", []*Tensor{table}, func(g *Tensor) {
+		dt := empty(be, table.shape)
+		be.EmbeddingGrad(dt.buf, g.buf, idx, dim)
+		accumulate(table, dt, true)
+	})
+}
+
+// MaskedFill returns t with value wherever mask (broadcast to t's shape) is non-zero.
+func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
+	be := sameDevice("masked_fill", t, mask)
+	shape := broadcastShapes("masked_fill", t.shape, mask.shape)
+	if !equalShape(shape, t.shape) {
+		fail("masked_fill", shapes(t, mask), "mask must broadcast to the tensor's shape")
+	}
+	ms := broadcastStrides(mask.shape, shape)
+	out := empty(be, shape)
+	be.MaskedFill(out.buf, shape, t.buf, contiguousStrides(shape), mask.buf, ms, value)
+	return record(out, "masked_fill", []*Tensor{t}, func(g *Tensor) {
+		dx := empty(be, shape)
+		be.MaskedFill(dx.buf, shape, g.buf, contiguousStrides(shape), mask.buf, ms, 0)
+		accumulate(t, dx, true)
+	})
+}
+
+// CausalMask returns the n×n mask that is 1 above the diagonal: position i may not look at j > i.
+// Use it as scores.MaskedFill(CausalMask(n), −Inf).
+func CausalMask(n int) *Tensor {
+	m := Zeros(n, n)
+	d := host(m.buf)
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			d[i*n+j] = 1
+		}
+	}
+	return m
+}
+
+// NegInf is −∞ as a float32, for masks.
+func NegInf() float32 { return float32(math.Inf(-1)) }
+
+// Dropout zeroes each element with probability p and scales the rest by 1/(1−p) when train is set;
+// otherwise (evaluation) it returns t unchanged. The mask comes from the package's seeded generator.
+func Dropout(t *Tensor, p float32, train bool) *Tensor {
+	if p < 0 || p >= 1 {
+		fail("dropout", shapes(t), "probability %v must be in [0, 1)", p)
+	}
+	if !train || p == 0 {
+		return t
+	}
+	mask := make([]float32, t.Len())
+	scale := 1 / (1 - p)
+	for i := range mask {
+		if rng.Float32() >= p {
+			mask[i] = scale
+		}
+	}
+	return t.Mul(New(mask, t.shape...).To(t.Device()))
+}

@@ -1,0 +1,148 @@
+package nn
+
+import "sort"
+
+// normAxes returns the sorted, de-duplicated, non-negative axes (all axes when none are given).
+func (t *Tensor) normAxes(op string, axes []int) []int {
+	if len(axes) == 0 {
+		out := make([]int, len(t.shape))
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	seen := map[int]bool{}
+	var out []int
+	for _, a := range axes {
+		a = t.axis(op, a)
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// reduceAxis reduces one axis of t (kept with size 1).
+func reduceAxis(op ReduceOp, t *Tensor, a int) *Tensor {
+	outer, inner := numel(t.shape[:a]), numel(t.shape[a+1:])
+	shape := t.Shape()
+	shape[a] = 1
+	out := empty(t.backend(), shape)
+	t.backend().Reduce(op, out.buf, t.buf, outer, t.shape[a], inner)
+	return out
+}
+
+// reduce reduces the axes of t, keeping them with size 1 when keep is set.
+func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor {
+	axes = t.normAxes(name, axes)
+	if t.Len() == 0 {
+		fail(name, shapes(t), "cannot reduce an empty tensor")
+	}
+	x := t.Detach()
+	for i := len(axes) - 1; i >= 0; i-- {
+		x = reduceAxis(op, x, axes[i])
+	}
+	keptShape := x.shape
+	out := x
+	if !keep {
+		out = &Tensor{shape: dropAxes(t.shape, axes), buf: x.buf}
+	}
+	return record(out, name, []*Tensor{t}, func(g *Tensor) {
+		g = g.Reshape(keptShape...)
+		if op == ReduceSum {
+			accumulate(t, g.expand(t.shape), true)
+			return
+		}
+		mask := binaryNoGrad(OpEq, t, &Tensor{shape: keptShape, buf: x.buf})
+		accumulate(t, mask.Mul(g), true)
+	})
+}
+
+func binaryNoGrad(op BinaryOp, a, b *Tensor) *Tensor {
+	shape := broadcastShapes(op.String(), a.shape, b.shape)
+	out := empty(a.backend(), shape)
+	a.backend().Binary(op, out.buf, shape, a.buf, broadcastStrides(a.shape, shape), b.buf, broadcastStrides(b.shape, shape))
+	return out
+}
+
+func dropAxes(shape []int, axes []int) []int {
+	out := []int{}
+	for i, d := range shape {
+		drop := false
+		for _, a := range axes {
+			drop = drop || a == i
+		}
+		if !drop {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Sum returns the sum over the given axes (all when none), removing them.
+func (t *Tensor) Sum(axes ...int) *Tensor { return reduce("sum", ReduceSum, t, axes, false) }
+
+// SumKeep is Sum keeping the reduced axes with size 1.
+func (t *Tensor) SumKeep(axes ...int) *Tensor { return reduce("sum", ReduceSum, t, axes, true) }
+
+// Mean returns the mean over the given axes (all when none), removing them.
+func (t *Tensor) Mean(axes ...int) *Tensor { return t.mean(axes, false) }
+
+// MeanKeep is Mean keeping the reduced axes with size 1.
+func (t *Tensor) MeanKeep(axes ...int) *Tensor { return t.mean(axes, true) }
+
+func (t *Tensor) mean(axes []int, keep bool) *Tensor {
+	n := 1
+	for _, a := range t.normAxes("mean", axes) {
+		n *= t.shape[a]
+	}
+	return reduce("mean", ReduceSum, t, axes, keep).MulScalar(1 / float32(max(n, 1)))
+}
+
+// Max returns the maximum over the given axes (all when none), removing them.
+// The gradient flows to every element equal to the maximum.
+func (t *Tensor) Max(axes ...int) *Tensor { return reduce("max", ReduceMax, t, axes, false) }
+
+// MaxKeep is Max keeping the reduced axes with size 1.
+func (t *Tensor) MaxKeep(axes ...int) *Tensor { return reduce("max", ReduceMax, t, axes, true) }
+
+// ArgMax returns the index of the first maximum along axis, as a tensor of (float32) indices
+// without that axis, or with it as size 1 when keep is set. It is not differentiable.
+func (t *Tensor) ArgMax(axis int, keep bool) *Tensor {
+	a := t.axis("argmax", axis)
+	if t.shape[a] == 0 {
+		fail("argmax", shapes(t), "axis %d is empty", a)
+	}
+	outer, n, inner := numel(t.shape[:a]), t.shape[a], numel(t.shape[a+1:])
+	d := t.Data()
+	res := make([]float32, outer*inner)
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			best, bi := d[o*n*inner+i], 0
+			for j := 1; j < n; j++ {
+				if v := d[(o*n+j)*inner+i]; v > best {
+					best, bi = v, j
+				}
+			}
+			res[o*inner+i] = float32(bi)
+		}
+	}
+	shape := t.Shape()
+	shape[a] = 1
+	if !keep {
+		shape = dropAxes(t.shape, []int{a})
+	}
+	return New(res, shape...).To(t.Device())
+}
+
+// ArgMaxes returns, for each row of a 2-D (or the last axis of any) tensor, the index of its maximum.
+func (t *Tensor) ArgMaxes() []int {
+	d := t.ArgMax(-1, false).Data()
+	out := make([]int, len(d))
+	for i, v := range d {
+		out[i] = int(v)
+	}
+	return out
+}
