@@ -1,0 +1,352 @@
+package kernel
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// handle answers one request received on ch, between iopub status busy and idle.
+func (k *Kernel) handle(ch *channel, m *Message) {
+	k.status("busy", m)
+	defer k.status("idle", m)
+	switch t := m.Header.MsgType; t {
+	case "execute_request":
+		if ch != k.shell {
+			k.log.Printf("%s: execute_request is only served on shell; ignored", ch.name)
+			return
+		}
+		k.execute(ch, m)
+	case "kernel_info_request":
+		k.reply(ch, m, "kernel_info_reply", kernelInfo())
+	case "complete_request":
+		k.complete(ch, m)
+	case "inspect_request":
+		k.inspect(ch, m)
+	case "is_complete_request":
+		k.isComplete(ch, m)
+	case "history_request":
+		k.historyReply(ch, m)
+	case "comm_info_request":
+		k.reply(ch, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
+	case "comm_open":
+		// No comm targets are registered: close the comm right away, as the protocol asks.
+		var c struct {
+			CommID     string `json:"comm_id"`
+			TargetName string `json:"target_name"`
+		}
+		if err := json.Unmarshal(m.Content, &c); err != nil || c.CommID == "" {
+			k.log.Printf("%s: malformed comm_open: %v", ch.name, err)
+			return
+		}
+		k.log.Printf("%s: no comm target %q; closing comm %s", ch.name, c.TargetName, c.CommID)
+		k.publish("comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}}, m)
+	case "comm_msg", "comm_close":
+		k.log.Printf("%s: ignored %s (no comms are open)", ch.name, t)
+	case "interrupt_request":
+		k.Interrupt()
+		k.reply(ch, m, "interrupt_reply", map[string]any{"status": "ok"})
+	case "shutdown_request":
+		var c struct {
+			Restart bool `json:"restart"`
+		}
+		if err := json.Unmarshal(m.Content, &c); err != nil {
+			k.log.Printf("%s: malformed shutdown_request (%v); shutting down anyway", ch.name, err)
+		}
+		content := map[string]any{"status": "ok", "restart": c.Restart}
+		k.reply(ch, m, "shutdown_reply", content)
+		k.publish("shutdown_reply", content, m)
+		k.status("idle", m)
+		k.log.Printf("shutdown requested (restart=%v)", c.Restart)
+		k.requestQuit(c.Restart)
+	default:
+		k.log.Printf("%s: unknown message type %q ignored", ch.name, t)
+	}
+}
+
+// decode unmarshals m's content into v; on failure it logs and sends a reply of replyType with status error.
+func (k *Kernel) decode(ch *channel, m *Message, replyType string, v any) bool {
+	if err := json.Unmarshal(m.Content, v); err != nil {
+		k.log.Printf("%s: malformed %s: %v", ch.name, m.Header.MsgType, err)
+		k.reply(ch, m, replyType, map[string]any{
+			"status": "error", "ename": "BadRequest", "evalue": "malformed " + m.Header.MsgType + ": " + err.Error(),
+			"traceback": []string{},
+		})
+		return false
+	}
+	return true
+}
+
+type executeRequest struct {
+	Code            string            `json:"code"`
+	Silent          bool              `json:"silent"`
+	StoreHistory    *bool             `json:"store_history"`
+	UserExpressions map[string]string `json:"user_expressions"`
+	AllowStdin      *bool             `json:"allow_stdin"`
+	StopOnError     *bool             `json:"stop_on_error"`
+}
+
+func boolOr(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func errorContent(e *cellError) map[string]any {
+	tb := e.traceback
+	if tb == nil {
+		tb = []string{}
+	}
+	return map[string]any{"ename": e.name, "evalue": e.value, "traceback": tb}
+}
+
+func (k *Kernel) execute(ch *channel, m *Message) {
+	var req executeRequest
+	if !k.decode(ch, m, "execute_reply", &req) {
+		return
+	}
+	storeHistory := boolOr(req.StoreHistory, true) && !req.Silent
+	if storeHistory {
+		k.count++
+	}
+	count := k.count
+	if !req.Silent {
+		k.publish("execute_input", map[string]any{"code": req.Code, "execution_count": count}, m)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	k.mu.Lock()
+	k.cancelCell = cancel
+	interp := k.interp
+	k.mu.Unlock()
+	out := newCellOutput(k, m, ctx, boolOr(req.AllowStdin, true))
+	result, cerr := interp.execute(ctx, req.Code, out)
+	var exprs map[string]any
+	if cerr == nil {
+		exprs = k.userExpressions(ctx, interp, req.UserExpressions, out)
+	}
+	out.finish()
+	k.mu.Lock()
+	k.cancelCell = nil
+	k.mu.Unlock()
+	cancel()
+
+	var text string
+	if cerr != nil {
+		ec := errorContent(cerr)
+		k.publish("error", ec, m)
+		reply := map[string]any{"status": "error", "execution_count": count}
+		for key, v := range ec {
+			reply[key] = v
+		}
+		k.reply(ch, m, "execute_reply", reply)
+	} else {
+		if result != nil && !req.Silent {
+			k.publish("execute_result", map[string]any{
+				"execution_count": count, "data": result, "metadata": map[string]any{},
+			}, m)
+			text, _ = result["text/plain"].(string)
+		}
+		if exprs == nil {
+			exprs = map[string]any{}
+		}
+		k.reply(ch, m, "execute_reply", map[string]any{
+			"status": "ok", "execution_count": count, "user_expressions": exprs, "payload": []any{},
+		})
+	}
+	if storeHistory {
+		k.history.add(count, req.Code, text)
+	}
+	if cerr != nil && boolOr(req.StopOnError, true) {
+		k.abortQueued()
+	}
+}
+
+// userExpressions evaluates the request's user_expressions after a successful cell.
+func (k *Kernel) userExpressions(ctx context.Context, interp interpreter, exprs map[string]string, out *cellOutput) map[string]any {
+	res := make(map[string]any, len(exprs))
+	for name, expr := range exprs {
+		data, err := interp.execute(ctx, expr, discardOutput{})
+		if err != nil {
+			r := errorContent(err)
+			r["status"] = "error"
+			res[name] = r
+			continue
+		}
+		if data == nil {
+			data = bundle{}
+		}
+		res[name] = map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+	}
+	return res
+}
+
+// abortQueued answers the execute requests already queued on shell with status "aborted" (stop_on_error);
+// other queued requests are served normally, in order.
+func (k *Kernel) abortQueued() {
+	settle := time.NewTimer(5 * time.Millisecond)
+	defer settle.Stop()
+	for {
+		select {
+		case m := <-k.shellCh:
+			if m.Header.MsgType != "execute_request" {
+				k.handle(k.shell, m)
+				continue
+			}
+			k.status("busy", m)
+			k.log.Printf("shell: aborted execute_request %s after an error", m.Header.MsgID)
+			k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted"})
+			k.status("idle", m)
+		case <-settle.C:
+			return
+		case <-k.quit:
+			return
+		}
+	}
+}
+
+// discardOutput drops everything (user_expressions must not print into the cell).
+type discardOutput struct{}
+
+func (discardOutput) stream(string, string) {}
+func (discardOutput) display(display)       {}
+func (discardOutput) clear(bool)            {}
+func (discardOutput) input(string, bool) (string, error) {
+	return "", fmt.Errorf("user_expressions cannot read standard input")
+}
+
+// runeToByte converts a cursor in code points to a byte offset of code, clamped to the code.
+func clampCursor(code string, cursor int) int {
+	n := utf8.RuneCountInString(code)
+	if cursor < 0 || cursor > n {
+		return n
+	}
+	return cursor
+}
+
+func (k *Kernel) complete(ch *channel, m *Message) {
+	var req struct {
+		Code      string `json:"code"`
+		CursorPos *int   `json:"cursor_pos"`
+	}
+	if !k.decode(ch, m, "complete_reply", &req) {
+		return
+	}
+	cursor := utf8.RuneCountInString(req.Code)
+	if req.CursorPos != nil {
+		cursor = clampCursor(req.Code, *req.CursorPos)
+	}
+	k.mu.Lock()
+	interp := k.interp
+	k.mu.Unlock()
+	matches, start, end := interp.complete(req.Code, cursor)
+	if matches == nil {
+		matches = []string{}
+		start, end = cursor, cursor
+	}
+	k.reply(ch, m, "complete_reply", map[string]any{
+		"status": "ok", "matches": matches, "cursor_start": start, "cursor_end": end, "metadata": map[string]any{},
+	})
+}
+
+func (k *Kernel) inspect(ch *channel, m *Message) {
+	var req struct {
+		Code        string `json:"code"`
+		CursorPos   *int   `json:"cursor_pos"`
+		DetailLevel int    `json:"detail_level"`
+	}
+	if !k.decode(ch, m, "inspect_reply", &req) {
+		return
+	}
+	cursor := utf8.RuneCountInString(req.Code)
+	if req.CursorPos != nil {
+		cursor = clampCursor(req.Code, *req.CursorPos)
+	}
+	k.mu.Lock()
+	interp := k.interp
+	k.mu.Unlock()
+	data, found := interp.inspect(req.Code, cursor, req.DetailLevel)
+	if data == nil || !found {
+		data, found = bundle{}, false
+	}
+	k.reply(ch, m, "inspect_reply", map[string]any{
+		"status": "ok", "found": found, "data": data, "metadata": map[string]any{},
+	})
+}
+
+func (k *Kernel) isComplete(ch *channel, m *Message) {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if !k.decode(ch, m, "is_complete_reply", &req) {
+		return
+	}
+	k.mu.Lock()
+	interp := k.interp
+	k.mu.Unlock()
+	status, indent := interp.isComplete(req.Code)
+	content := map[string]any{"status": status}
+	if status == "incomplete" {
+		content["indent"] = indent
+	}
+	k.reply(ch, m, "is_complete_reply", content)
+}
+
+func (k *Kernel) historyReply(ch *channel, m *Message) {
+	var req historyRequest
+	if !k.decode(ch, m, "history_reply", &req) {
+		return
+	}
+	k.reply(ch, m, "history_reply", map[string]any{"status": "ok", "history": k.history.query(req)})
+}
+
+// languageVersion is the Go version without the "go" prefix (e.g. "1.26.0").
+func languageVersion() string {
+	v := strings.TrimPrefix(runtime.Version(), "go")
+	if i := strings.IndexAny(v, " -"); i > 0 {
+		v = v[:i]
+	}
+	return v
+}
+
+// implementationVersion is the module version of the binary ("dev" for a local build).
+func implementationVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func kernelInfo() map[string]any {
+	return map[string]any{
+		"status":                 "ok",
+		"protocol_version":       ProtocolVersion,
+		"implementation":         "notmagic",
+		"implementation_version": implementationVersion(),
+		"language_info": map[string]any{
+			"name":               "go",
+			"version":            languageVersion(),
+			"mimetype":           "text/x-go",
+			"file_extension":     ".go",
+			"codemirror_mode":    "go",
+			"pygments_lexer":     "go",
+			"nbconvert_exporter": "script",
+		},
+		"banner":     banner(),
+		"help_links": helpLinks,
+		"debugger":   false,
+	}
+}
+
+var helpLinks = []map[string]string{
+	{"text": "notmagic", "url": "https://github.com/notmagic/notmagic"},
+	{"text": "Go language specification", "url": "https://go.dev/ref/spec"},
+	{"text": "Go standard library", "url": "https://pkg.go.dev/std"},
+	{"text": "yaegi (the interpreter)", "url": "https://github.com/traefik/yaegi"},
+}

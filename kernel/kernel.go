@@ -1,0 +1,417 @@
+package kernel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"sync"
+	"time"
+
+	"github.com/go-zeromq/zmq4"
+)
+
+// Options configures a Kernel.
+type Options struct {
+	// Log receives the kernel's diagnostics (dropped messages, unknown types, failures). Nil: discarded.
+	Log *log.Logger
+	// HistoryFile, when not empty, keeps executed cells across kernel processes (JSON lines, appended).
+	HistoryFile string
+	// newInterp creates the interpreter session; nil means kernel/session.
+	newInterp func() (interpreter, error)
+}
+
+// Kernel is a running Jupyter kernel: five ZeroMQ sockets bound to the connection file's address and the
+// interpreter session that runs the cells.
+//
+// Shell requests are read by one goroutine and handled in order by another (so queued requests can be
+// aborted after an error); control and heartbeat each have their own goroutine, so interrupt, shutdown and
+// heartbeat answer while a cell runs. Every socket has exactly one writer: iopub messages go through a
+// channel to a single sender goroutine, the other sockets serialise their sends with a mutex.
+type Kernel struct {
+	ci      *ConnectionInfo
+	signer  *Signer
+	session string
+	log     *log.Logger
+	opts    Options
+
+	shell, control, stdin *channel
+	iopub, hb             zmq4.Socket
+
+	iopubCh chan *Message
+	shellCh chan *Message
+	stdinCh chan *Message
+
+	guardMu sync.Mutex
+	guard   *replayGuard
+
+	mu         sync.Mutex // guards interp, cancelCell, restartReq
+	interp     interpreter
+	cancelCell context.CancelFunc
+
+	count   int // execution counter; touched only by the shell worker
+	history *history
+
+	ctx      context.Context
+	stop     context.CancelFunc
+	quit     chan struct{}
+	quitOnce sync.Once
+	closeOnce sync.Once
+	restart  bool
+	wg       sync.WaitGroup // socket goroutines
+	iopubWG  sync.WaitGroup
+	workerWG sync.WaitGroup
+}
+
+// channel is a ROUTER socket with serialised sends.
+type channel struct {
+	name string
+	sock zmq4.Socket
+	mu   sync.Mutex
+}
+
+// New binds the kernel's sockets to the addresses of ci and starts its goroutines. The kernel publishes
+// status "starting" once. Call Wait to block until a shutdown_request, and Close to stop it.
+func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
+	logger := opts.Log
+	if logger == nil {
+		logger = log.New(io.Discard, "", 0)
+	}
+	k := &Kernel{
+		ci:      ci,
+		signer:  NewSigner([]byte(ci.Key)),
+		session: newID(),
+		log:     logger,
+		opts:    opts,
+		iopubCh: make(chan *Message, 1024),
+		shellCh: make(chan *Message, 256),
+		stdinCh: make(chan *Message, 8),
+		guard:   newReplayGuard(1 << 14),
+		quit:    make(chan struct{}),
+	}
+	h, err := openHistory(opts.HistoryFile)
+	if err != nil {
+		return nil, err
+	}
+	k.history = h
+	newInterp := opts.newInterp
+	if newInterp == nil {
+		newInterp = newSessionInterp
+	}
+	k.opts.newInterp = newInterp
+	if k.interp, err = newInterp(); err != nil {
+		return nil, fmt.Errorf("interpreter: %w", err)
+	}
+	k.ctx, k.stop = context.WithCancel(context.Background())
+	k.shell = &channel{name: "shell", sock: zmq4.NewRouter(k.ctx)}
+	k.control = &channel{name: "control", sock: zmq4.NewRouter(k.ctx)}
+	k.stdin = &channel{name: "stdin", sock: zmq4.NewRouter(k.ctx)}
+	k.iopub = zmq4.NewPub(k.ctx)
+	k.hb = zmq4.NewRep(k.ctx)
+	binds := []struct {
+		s    zmq4.Socket
+		port int
+		name string
+	}{
+		{k.shell.sock, ci.ShellPort, "shell"}, {k.control.sock, ci.ControlPort, "control"},
+		{k.stdin.sock, ci.StdinPort, "stdin"}, {k.iopub, ci.IOPubPort, "iopub"}, {k.hb, ci.HBPort, "heartbeat"},
+	}
+	for _, b := range binds {
+		if err := b.s.Listen(ci.Endpoint(b.port)); err != nil {
+			k.closeSockets()
+			k.interp.close()
+			return nil, fmt.Errorf("%s socket: %w", b.name, err)
+		}
+	}
+	k.iopubWG.Add(1)
+	go k.iopubLoop()
+	k.wg.Add(4)
+	go k.shellReader()
+	go k.controlLoop()
+	go k.stdinReader()
+	go k.heartbeatLoop()
+	k.workerWG.Add(1)
+	go k.shellWorker()
+	k.publish("status", map[string]any{"execution_state": "starting"}, nil)
+	return k, nil
+}
+
+// Session returns the kernel's session id (the "session" field of the headers it sends).
+func (k *Kernel) Session() string { return k.session }
+
+// Done is closed when the kernel received a shutdown_request (or Shutdown was called).
+func (k *Kernel) Done() <-chan struct{} { return k.quit }
+
+// Wait blocks until the kernel is asked to shut down, then closes it. It reports whether the shutdown
+// precedes a restart (the client will start a new kernel process).
+func (k *Kernel) Wait() (restart bool) {
+	<-k.quit
+	k.Close()
+	return k.restart
+}
+
+// Shutdown asks the kernel to stop, as a shutdown_request without restart would.
+func (k *Kernel) Shutdown() { k.requestQuit(false) }
+
+// Interrupt interrupts the running cell, if any (as an interrupt_request or SIGINT does).
+func (k *Kernel) Interrupt() {
+	k.mu.Lock()
+	cancel := k.cancelCell
+	k.mu.Unlock()
+	if cancel != nil {
+		k.log.Printf("interrupting the running cell")
+		cancel()
+	}
+}
+
+func (k *Kernel) requestQuit(restart bool) {
+	k.quitOnce.Do(func() {
+		k.restart = restart
+		close(k.quit)
+	})
+}
+
+// Close stops the kernel: it interrupts a running cell, flushes iopub, closes the sockets and the
+// interpreter. It is safe to call more than once.
+func (k *Kernel) Close() error {
+	var err error
+	k.closeOnce.Do(func() {
+		k.requestQuit(k.restart)
+		k.Interrupt()
+		k.iopubWG.Wait() // drains what was queued before quit
+		// zmq4's PUB socket sends from its own queue: give it a moment to put the last messages on the wire.
+		time.Sleep(30 * time.Millisecond)
+		k.stop()
+		k.closeSockets()
+		k.wg.Wait()
+		done := make(chan struct{})
+		go func() { k.workerWG.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(2 * time.Second):
+			k.log.Printf("the running cell did not stop within 2s of the shutdown; closing anyway")
+		}
+		k.mu.Lock()
+		if k.interp != nil {
+			err = k.interp.close()
+		}
+		k.mu.Unlock()
+		k.history.close()
+	})
+	return err
+}
+
+func (k *Kernel) closeSockets() {
+	for _, s := range []zmq4.Socket{k.shell.sock, k.control.sock, k.stdin.sock, k.iopub, k.hb} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// recv reads and verifies the next message of ch. It returns an error only when the socket is closed;
+// malformed, unsigned or replayed messages are logged and skipped.
+func (k *Kernel) recv(ch *channel) (*Message, error) {
+	for {
+		zm, err := ch.sock.Recv()
+		if err != nil {
+			return nil, err
+		}
+		m, err := ParseMessage(zm.Frames, k.signer)
+		if err != nil {
+			k.log.Printf("%s: dropped a message: %v", ch.name, err)
+			continue
+		}
+		if k.signer.Enabled() {
+			k.guardMu.Lock()
+			fresh := k.guard.fresh(signatureOf(zm.Frames))
+			k.guardMu.Unlock()
+			if !fresh {
+				k.log.Printf("%s: dropped a replayed message (duplicate signature) %s", ch.name, m.Header.MsgType)
+				continue
+			}
+		}
+		return m, nil
+	}
+}
+
+// send signs and sends m on ch.
+func (k *Kernel) send(ch *channel, m *Message) {
+	frames, err := m.Frames(k.signer)
+	if err != nil {
+		k.log.Printf("%s: cannot encode %s: %v", ch.name, m.Header.MsgType, err)
+		return
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if err := ch.sock.Send(zmq4.NewMsgFrom(frames...)); err != nil {
+		select {
+		case <-k.ctx.Done():
+		default:
+			k.log.Printf("%s: send %s: %v", ch.name, m.Header.MsgType, err)
+		}
+	}
+}
+
+// newMessage builds a message of msgType answering parent (nil: no parent) with content.
+func (k *Kernel) newMessage(msgType string, content any, parent *Message) (*Message, error) {
+	c, err := json.Marshal(content)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s content: %w", msgType, err)
+	}
+	h, err := json.Marshal(NewHeader(msgType, k.session))
+	if err != nil {
+		return nil, err
+	}
+	m := &Message{RawHeader: h, Content: c}
+	m.Header.MsgType = msgType
+	if parent != nil {
+		m.ParentHeader = parent.RawHeader
+	}
+	return m, nil
+}
+
+// reply sends a reply of msgType with content to req on ch (same identities).
+func (k *Kernel) reply(ch *channel, req *Message, msgType string, content any) {
+	m, err := k.newMessage(msgType, content, req)
+	if err != nil {
+		k.log.Printf("%s: %v", ch.name, err)
+		return
+	}
+	m.Identities = req.Identities
+	k.send(ch, m)
+}
+
+// publish queues an iopub message; it is sent in order by the iopub goroutine.
+func (k *Kernel) publish(msgType string, content any, parent *Message) {
+	m, err := k.newMessage(msgType, content, parent)
+	if err != nil {
+		k.log.Printf("iopub: %v", err)
+		return
+	}
+	m.Identities = [][]byte{[]byte("kernel." + k.session + "." + msgType)}
+	select {
+	case k.iopubCh <- m:
+	case <-k.quit:
+		// shutting down: the sender drains what is queued; later messages are dropped.
+		select {
+		case k.iopubCh <- m:
+		default:
+		}
+	}
+}
+
+func (k *Kernel) status(state string, parent *Message) {
+	k.publish("status", map[string]any{"execution_state": state}, parent)
+}
+
+func (k *Kernel) iopubLoop() {
+	defer k.iopubWG.Done()
+	sendOne := func(m *Message) {
+		frames, err := m.Frames(k.signer)
+		if err != nil {
+			k.log.Printf("iopub: %v", err)
+			return
+		}
+		if err := k.iopub.Send(zmq4.NewMsgFrom(frames...)); err != nil {
+			k.log.Printf("iopub: send %s: %v", m.Header.MsgType, err)
+		}
+	}
+	for {
+		select {
+		case m := <-k.iopubCh:
+			sendOne(m)
+		case <-k.quit:
+			for {
+				select {
+				case m := <-k.iopubCh:
+					sendOne(m)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (k *Kernel) shellReader() {
+	defer k.wg.Done()
+	for {
+		m, err := k.recv(k.shell)
+		if err != nil {
+			return
+		}
+		select {
+		case k.shellCh <- m:
+		case <-k.quit:
+			return
+		}
+	}
+}
+
+func (k *Kernel) shellWorker() {
+	defer k.workerWG.Done()
+	for {
+		select {
+		case m := <-k.shellCh:
+			k.handle(k.shell, m)
+		case <-k.quit:
+			return
+		}
+	}
+}
+
+func (k *Kernel) controlLoop() {
+	defer k.wg.Done()
+	for {
+		m, err := k.recv(k.control)
+		if err != nil {
+			return
+		}
+		k.handle(k.control, m)
+	}
+}
+
+func (k *Kernel) stdinReader() {
+	defer k.wg.Done()
+	for {
+		m, err := k.recv(k.stdin)
+		if err != nil {
+			return
+		}
+		if m.Header.MsgType != "input_reply" {
+			k.log.Printf("stdin: ignored a %s message", m.Header.MsgType)
+			continue
+		}
+		select {
+		case k.stdinCh <- m:
+		default:
+			k.log.Printf("stdin: dropped an input_reply nobody waits for")
+		}
+	}
+}
+
+func (k *Kernel) heartbeatLoop() {
+	defer k.wg.Done()
+	for {
+		m, err := k.hb.Recv()
+		if err != nil {
+			if errors.Is(err, context.Canceled) || k.ctx.Err() != nil {
+				return
+			}
+			select {
+			case <-k.quit:
+				return
+			default:
+			}
+			k.log.Printf("heartbeat: %v", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if err := k.hb.Send(m); err != nil && k.ctx.Err() == nil {
+			k.log.Printf("heartbeat: %v", err)
+		}
+	}
+}

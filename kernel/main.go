@@ -1,0 +1,75 @@
+package kernel
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Main runs `notmagic kernel -f CONNECTION_FILE [--history-file FILE]`: it serves Jupyter until a
+// shutdown_request (or SIGTERM) and returns nil on a clean exit. SIGINT interrupts the running cell, as an
+// interrupt_request does.
+func Main(args []string) error {
+	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
+	file := fs.String("f", "", "the connection file Jupyter wrote (required)")
+	hist := fs.String("history-file", os.Getenv("NOTMAGIC_HISTORY_FILE"), "keep executed cells in this file across kernels")
+	quiet := fs.Bool("quiet", false, "log nothing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *file == "" {
+		if fs.NArg() == 1 {
+			*file = fs.Arg(0)
+		} else {
+			return fmt.Errorf("usage: notmagic kernel -f CONNECTION_FILE")
+		}
+	}
+	ci, err := ReadConnectionFile(*file)
+	if err != nil {
+		return err
+	}
+	logger := log.New(logWriter(*quiet), "notmagic kernel: ", log.LstdFlags|log.Lmicroseconds)
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	k, err := New(ci, Options{Log: logger, HistoryFile: *hist})
+	if err != nil {
+		return err
+	}
+	logger.Printf("listening on %s (session %s)", ci.Endpoint(ci.ShellPort), k.Session())
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if s == os.Interrupt {
+					k.Interrupt()
+				} else {
+					logger.Printf("%v: shutting down", s)
+					k.Shutdown()
+				}
+			case <-k.Done():
+				return
+			}
+		}
+	}()
+	restart := k.Wait()
+	logger.Printf("stopped (restart=%v)", restart)
+	return nil
+}
+
+// logWriter returns where the kernel logs: a duplicate of the original standard error, taken before the
+// interpreter session may redirect file descriptor 2 into cell output.
+func logWriter(quiet bool) io.Writer {
+	if quiet {
+		return io.Discard
+	}
+	fd, err := syscall.Dup(2)
+	if err != nil {
+		return os.Stderr
+	}
+	return os.NewFile(uintptr(fd), "stderr")
+}
