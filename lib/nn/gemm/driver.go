@@ -1,0 +1,198 @@
+package gemm
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// kernel is a micro-kernel with the block sizes the driver uses around it.
+//
+// The driver is GotoBLAS/BLIS-style: for each nc-wide block of columns of C and each kc-deep
+// slice of k it packs op(B) into kc×nr micro-panels (zero-padded), for each mc-tall block of rows
+// it packs op(A) into mr×kc micro-panels, then calls micro on every mr×nr tile of C. Packing reads
+// the operands through the strides and transposes, so transposed operands are never copied.
+type kernel struct {
+	name       string
+	mr, nr     int // register tile of C
+	mc, kc, nc int // cache blocks: rows of A, depth, columns of B
+	// micro computes C[0:mr, 0:nr] (row stride ldc) = alpha·Ap·Bp + beta·C, where Ap is a packed
+	// mr×k micro-panel (k steps of mr values) and Bp a packed k×nr micro-panel (k steps of nr
+	// values). beta == 0 (either sign) must not read C.
+	micro func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+}
+
+// workspace holds the pack buffers of one goroutine; they grow to the largest blocks seen and are
+// reused, so steady-state calls allocate nothing.
+type workspace struct {
+	apack, bpack, tile []float32
+}
+
+// aligned returns a slice of n float32 starting on a 64-byte boundary, reusing buf when it is big
+// enough.
+func aligned(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	raw := make([]float32, n+16)
+	off := 0
+	if r := uintptr(unsafe.Pointer(&raw[0])) & 63; r != 0 {
+		off = int(64-r) / 4
+	}
+	return raw[off : off+n : off+n]
+}
+
+var wsPool = sync.Pool{New: func() any { return new(workspace) }}
+
+// serial runs one product on the calling goroutine with the given kernel and workspace.
+func serial(p *problem, kern *kernel, ws *workspace) {
+	m, n, k := p.m, p.n, p.k
+	if m == 0 || n == 0 {
+		return
+	}
+	if p.alpha == 0 || k == 0 {
+		scaleC(p)
+		return
+	}
+	mr, nr := kern.mr, kern.nr
+	kc := min(kern.kc, k)
+	nc := min(kern.nc, roundUp(n, nr))
+	mc := min(kern.mc, roundUp(m, mr))
+	ws.apack = aligned(ws.apack, mc*kc)
+	ws.bpack = aligned(ws.bpack, kc*nc)
+	ws.tile = aligned(ws.tile, mr*nr)
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			beta := p.beta
+			if pc > 0 {
+				beta = 1
+			}
+			packB(ws.bpack, p, pc, kb, jc, nb, nr)
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
+				packA(ws.apack, p, ic, mb, pc, kb, mr)
+				macro(p, kern, ws, ic, mb, jc, nb, kb, beta)
+			}
+		}
+	}
+}
+
+// macro multiplies the packed mb×kb block of A by the packed kb×nb block of B into C[ic:, jc:].
+func macro(p *problem, kern *kernel, ws *workspace, ic, mb, jc, nb, kb int, beta float32) {
+	mr, nr := kern.mr, kern.nr
+	micro := kern.micro
+	c, ldc, alpha := p.c, p.ldc, p.alpha
+	tile := ws.tile
+	for jr := 0; jr < nb; jr += nr {
+		nn := min(nr, nb-jr)
+		bp := &ws.bpack[jr*kb]
+		for ir := 0; ir < mb; ir += mr {
+			mm := min(mr, mb-ir)
+			ap := &ws.apack[ir*kb]
+			off := (ic+ir)*ldc + jc + jr
+			if mm == mr && nn == nr {
+				micro(kb, ap, bp, &c[off], ldc, alpha, beta)
+				continue
+			}
+			// Edge tile: compute the full padded tile aside, then merge the valid part.
+			micro(kb, ap, bp, &tile[0], nr, 1, 0)
+			for i := 0; i < mm; i++ {
+				row := c[off+i*ldc : off+i*ldc+nn]
+				t := tile[i*nr : i*nr+nn]
+				if beta == 0 {
+					for j := range row {
+						row[j] = alpha * t[j]
+					}
+				} else {
+					for j := range row {
+						row[j] = alpha*t[j] + beta*row[j]
+					}
+				}
+			}
+		}
+	}
+}
+
+// scaleC sets C = beta·C (C = 0 when beta == 0, whatever C held).
+func scaleC(p *problem) {
+	for i := 0; i < p.m; i++ {
+		row := p.c[i*p.ldc : i*p.ldc+p.n]
+		if p.beta == 0 {
+			clear(row)
+			continue
+		}
+		if p.beta == 1 {
+			continue
+		}
+		for j := range row {
+			row[j] *= p.beta
+		}
+	}
+}
+
+// packA packs op(A)[ic:ic+mb, pc:pc+kb] into mr-row micro-panels: panel s holds, for each
+// depth step, the mr values of rows s·mr.. (zero past mb).
+func packA(dst []float32, p *problem, ic, mb, pc, kb, mr int) {
+	a, lda := p.a, p.lda
+	for s := 0; s < mb; s += mr {
+		rows := min(mr, mb-s)
+		panel := dst[s*kb : s*kb+kb*mr]
+		if p.transA {
+			// op(A)(i, q) = a[q*lda + i]: each depth step is contiguous in memory.
+			for q := 0; q < kb; q++ {
+				src := a[(pc+q)*lda+ic+s:]
+				d := panel[q*mr : q*mr+mr]
+				copy(d[:rows], src[:rows])
+				clear(d[rows:])
+			}
+			continue
+		}
+		// op(A)(i, q) = a[i*lda + q]: walk each row, scatter with stride mr.
+		for i := 0; i < rows; i++ {
+			src := a[(ic+s+i)*lda+pc : (ic+s+i)*lda+pc+kb]
+			for q, v := range src {
+				panel[q*mr+i] = v
+			}
+		}
+		for i := rows; i < mr; i++ {
+			for q := 0; q < kb; q++ {
+				panel[q*mr+i] = 0
+			}
+		}
+	}
+}
+
+// packB packs op(B)[pc:pc+kb, jc:jc+nb] into nr-column micro-panels: panel s holds, for each
+// depth step, the nr values of columns s·nr.. (zero past nb).
+func packB(dst []float32, p *problem, pc, kb, jc, nb, nr int) {
+	b, ldb := p.b, p.ldb
+	for s := 0; s < nb; s += nr {
+		cols := min(nr, nb-s)
+		panel := dst[s*kb : s*kb+kb*nr]
+		if !p.transB {
+			// op(B)(q, j) = b[q*ldb + j]: each depth step is contiguous in memory.
+			for q := 0; q < kb; q++ {
+				src := b[(pc+q)*ldb+jc+s:]
+				d := panel[q*nr : q*nr+nr]
+				copy(d[:cols], src[:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)(q, j) = b[j*ldb + q]: walk each stored row, scatter with stride nr.
+		for j := 0; j < cols; j++ {
+			src := b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kb]
+			for q, v := range src {
+				panel[q*nr+j] = v
+			}
+		}
+		for j := cols; j < nr; j++ {
+			for q := 0; q < kb; q++ {
+				panel[q*nr+j] = 0
+			}
+		}
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }

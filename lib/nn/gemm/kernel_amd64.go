@@ -1,0 +1,42 @@
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+// avx2Kernel is the AVX2+FMA micro-kernel: a 6×16 tile of C in twelve YMM accumulators.
+var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX2_6x16}
+
+// avx512Kernel is the AVX-512 micro-kernel: a 12×32 tile of C in twenty-four ZMM accumulators.
+var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX512_12x32}
+
+func hasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+
+func hasAVX512() bool {
+	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
+}
+
+func bestKernel() *kernel {
+	ks := kernels()
+	return ks[len(ks)-1]
+}
+
+// kernels lists the kernels this CPU can run, best last.
+func kernels() []*kernel {
+	ks := []*kernel{genericKernel}
+	if hasAVX2() {
+		ks = append(ks, avx2Kernel)
+	}
+	if hasAVX512() {
+		ks = append(ks, avx512Kernel)
+	}
+	return ks
+}
+
+// sgemmAVX2_6x16 is the 6×16 AVX2+FMA micro-kernel (kernel_amd64.s); see kernel.micro.
+//
+//go:noescape
+func sgemmAVX2_6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// sgemmAVX512_12x32 is the 12×32 AVX-512 micro-kernel (kernel_amd64.s); see kernel.micro.
+//
+//go:noescape
+func sgemmAVX512_12x32(k int, a, b, c *float32, ldc int, alpha, beta float32)

@@ -1,0 +1,8 @@
+//go:build !amd64
+
+package gemm
+
+func bestKernel() *kernel { return genericKernel }
+
+// kernels lists the kernels this CPU can run, best last.
+func kernels() []*kernel { return []*kernel{genericKernel} }
