@@ -90,10 +90,13 @@ func (t *Tensor) ZeroGrad() { t.grad, t.gradShared = nil, false }
 func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, buf: t.buf} }
 
 // IsLeaf reports whether the tensor was created by the user rather than computed by an operation.
-func (t *Tensor) IsLeaf() bool { return t.node == nil }
+func (t *Tensor) IsLeaf() bool { return t.node == nil && !t.released }
 
 // Backward computes the gradient of a scalar t with respect to every tensor that requires one,
-// accumulating into their Grad. The graph is released afterwards.
+// accumulating into their Grad. The graph is released afterwards: computed tensors drop their
+// inputs (so memory does not grow across training steps), and a later Backward that reaches one of
+// them panics instead of silently sending no gradient. A tensor used several times in the graph
+// receives the sum of the gradients of its uses.
 func (t *Tensor) Backward() {
 	if t.Len() != 1 {
 		fail("backward", shapes(t), "needs a scalar (or use BackwardWith an upstream gradient)")
@@ -108,6 +111,9 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	}
 	if !equalShape(g.shape, t.shape) {
 		fail("backward", shapes(t, g), "upstream gradient shape differs from the tensor's")
+	}
+	if t.released {
+		fail("backward", shapes(t), "%s", releasedMsg)
 	}
 	// Topological order by iterative depth-first search over nodes.
 	var order []*Tensor
@@ -124,6 +130,9 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 			in := f.t.node.inputs[f.next]
 			f.next++
 			if !visited[in] && in.requiresGrad {
+				if in.released {
+					fail("backward", shapes(in), "%s", releasedMsg)
+				}
 				visited[in] = true
 				stack = append(stack, frame{in, 0})
 			}
@@ -144,10 +153,14 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 			x.node.backward(x.grad)
 		}
 		// Release the graph: computed tensors forget their inputs and their gradient.
-		x.node = nil
+		x.node, x.released = nil, true
 		x.grad, x.gradShared = nil, false
 	}
 }
+
+// releasedMsg explains the failure of a Backward that reaches a graph an earlier Backward released.
+const releasedMsg = "the graph through this tensor was already released by an earlier Backward; " +
+	"run the forward pass again, or add the losses and call Backward once"
 
 func equalShape(a, b []int) bool {
 	if len(a) != len(b) {

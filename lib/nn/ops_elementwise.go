@@ -56,7 +56,7 @@ func sumTo(g *Tensor, s []int) *Tensor {
 	return reduce("sum", ReduceSum, g, axes, true).Reshape(s...)
 }
 
-func binary(op BinaryOp, a, b *Tensor) *Tensor {
+func broadcastBinary(op BinaryOp, a, b *Tensor) *Tensor {
 	name := op.String()
 	be := sameDevice(name, a, b)
 	shape := broadcastShapes(name, a.shape, b.shape)
@@ -91,16 +91,16 @@ func binary(op BinaryOp, a, b *Tensor) *Tensor {
 }
 
 // Add returns t + u with broadcasting.
-func (t *Tensor) Add(u *Tensor) *Tensor { return binary(OpAdd, t, u) }
+func (t *Tensor) Add(u *Tensor) *Tensor { return broadcastBinary(OpAdd, t, u) }
 
 // Sub returns t − u with broadcasting.
-func (t *Tensor) Sub(u *Tensor) *Tensor { return binary(OpSub, t, u) }
+func (t *Tensor) Sub(u *Tensor) *Tensor { return broadcastBinary(OpSub, t, u) }
 
 // Mul returns t · u elementwise with broadcasting.
-func (t *Tensor) Mul(u *Tensor) *Tensor { return binary(OpMul, t, u) }
+func (t *Tensor) Mul(u *Tensor) *Tensor { return broadcastBinary(OpMul, t, u) }
 
 // Div returns t / u elementwise with broadcasting.
-func (t *Tensor) Div(u *Tensor) *Tensor { return binary(OpDiv, t, u) }
+func (t *Tensor) Div(u *Tensor) *Tensor { return broadcastBinary(OpDiv, t, u) }
 
 func unary(op UnaryOp, t *Tensor, p float32) *Tensor {
 	be := t.backend()

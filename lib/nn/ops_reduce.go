@@ -52,11 +52,15 @@ func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor 
 	return record(out, name, []*Tensor{t}, func(g *Tensor) {
 		g = g.Reshape(keptShape...)
 		if op == ReduceSum {
-			accumulate(t, g.expand(t.shape), true)
+			// expand copies unless the reduced axes all had size 1; then g is borrowed, not fresh.
+			accumulate(t, g.expand(t.shape), !equalShape(keptShape, t.shape))
 			return
 		}
+		// Ties share the gradient equally (as torch.amax does), so it still sums to g; the count is
+		// at least 1 so that a NaN maximum (equal to nothing) sends no gradient instead of NaN.
 		mask := binaryNoGrad(OpEq, t, &Tensor{shape: keptShape, buf: x.buf})
-		accumulate(t, mask.Mul(g), true)
+		count := reduce(name, ReduceSum, mask, axes, true).ClampMin(1)
+		accumulate(t, mask.Mul(g.Div(count)), true)
 	})
 }
 
@@ -101,8 +105,9 @@ func (t *Tensor) mean(axes []int, keep bool) *Tensor {
 	return reduce("mean", ReduceSum, t, axes, keep).MulScalar(1 / float32(max(n, 1)))
 }
 
-// Max returns the maximum over the given axes (all when none), removing them.
-// The gradient flows to every element equal to the maximum.
+// Max returns the maximum over the given axes (all when none), removing them. A NaN is the
+// maximum of any group it is in. The gradient flows to the elements equal to the maximum, shared
+// equally among ties (like torch.amax; torch.max along a dimension gives it all to one index).
 func (t *Tensor) Max(axes ...int) *Tensor { return reduce("max", ReduceMax, t, axes, false) }
 
 // MaxKeep is Max keeping the reduced axes with size 1.

@@ -14,6 +14,7 @@ type Tensor struct {
 	grad         *Tensor
 	gradShared   bool  // grad's storage is borrowed from another tensor: copy before accumulating into it
 	node         *node // the operation that produced this tensor, while the graph is alive
+	released     bool  // computed tensor whose graph a Backward has released
 }
 
 // numel is the number of elements of a shape.
@@ -223,7 +224,7 @@ func (t *Tensor) To(device string) *Tensor {
 func (t *Tensor) Clone() *Tensor {
 	out := empty(t.backend(), t.shape)
 	out.backend().Axpy(out.buf, 1, t.buf)
-	return record(out, "clone", []*Tensor{t}, func(g *Tensor) { accumulate(t, g, true) })
+	return record(out, "clone", []*Tensor{t}, func(g *Tensor) { accumulate(t, g, false) })
 }
 
 // axis normalises a possibly negative axis for an op, panicking with a clear error when out of range.
