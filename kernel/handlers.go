@@ -145,6 +145,11 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 		for key, v := range ec {
 			reply[key] = v
 		}
+		if boolOr(req.StopOnError, true) {
+			// Abort what was queued before the client could see this reply: a request sent in answer to
+			// the error reply must run.
+			k.abortQueued()
+		}
 		k.reply(ch, m, "execute_reply", reply)
 	} else {
 		if result != nil && !req.Silent {
@@ -162,9 +167,6 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 	}
 	if storeHistory {
 		k.history.add(count, req.Code, text)
-	}
-	if cerr != nil && boolOr(req.StopOnError, true) {
-		k.abortQueued()
 	}
 }
 
@@ -200,7 +202,7 @@ func (k *Kernel) abortQueued() {
 				continue
 			}
 			k.status("busy", m)
-			k.log.Printf("shell: aborted execute_request %s after an error", m.Header.MsgID)
+			k.log.Printf("shell: aborted execute_request %s after an error: %s", m.Header.MsgID, m.Content)
 			k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted"})
 			k.status("idle", m)
 		case <-settle.C:

@@ -205,6 +205,9 @@ func installMain(args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if o.Name == "" {
+		return errors.New("--name must not be empty")
+	}
 	dir, err := Install(o)
 	if err != nil {
 		return err

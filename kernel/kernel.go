@@ -54,16 +54,19 @@ type Kernel struct {
 	count   int // execution counter; touched only by the shell worker
 	history *history
 
-	ctx      context.Context
-	stop     context.CancelFunc
-	quit     chan struct{}
-	quitOnce sync.Once
+	ctx       context.Context
+	stop      context.CancelFunc
+	quit      chan struct{}
+	quitOnce  sync.Once
 	closeOnce sync.Once
-	restart  bool
-	wg       sync.WaitGroup // socket goroutines
-	iopubWG  sync.WaitGroup
-	workerWG sync.WaitGroup
+	restart   bool
+	wg        sync.WaitGroup // socket goroutines
+	iopubWG   sync.WaitGroup
+	workerWG  sync.WaitGroup
 }
+
+// logWriterOf returns the writer behind l.
+func logWriterOf(l *log.Logger) io.Writer { return l.Writer() }
 
 // channel is a ROUTER socket with serialised sends.
 type channel struct {
@@ -105,11 +108,12 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 		return nil, fmt.Errorf("interpreter: %w", err)
 	}
 	k.ctx, k.stop = context.WithCancel(context.Background())
-	k.shell = &channel{name: "shell", sock: zmq4.NewRouter(k.ctx)}
-	k.control = &channel{name: "control", sock: zmq4.NewRouter(k.ctx)}
-	k.stdin = &channel{name: "stdin", sock: zmq4.NewRouter(k.ctx)}
-	k.iopub = zmq4.NewPub(k.ctx)
-	k.hb = zmq4.NewRep(k.ctx)
+	zlog := zmq4.WithLogger(log.New(logWriterOf(logger), "zmq4: ", 0))
+	k.shell = &channel{name: "shell", sock: zmq4.NewRouter(k.ctx, zlog)}
+	k.control = &channel{name: "control", sock: zmq4.NewRouter(k.ctx, zlog)}
+	k.stdin = &channel{name: "stdin", sock: zmq4.NewRouter(k.ctx, zlog)}
+	k.iopub = zmq4.NewPub(k.ctx, zlog)
+	k.hb = zmq4.NewRep(k.ctx, zlog)
 	binds := []struct {
 		s    zmq4.Socket
 		port int
