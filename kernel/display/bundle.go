@@ -1,0 +1,68 @@
+package display
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"strconv"
+)
+
+// PNGer is a value that renders itself as a PNG image (a plots figure, for example).
+type PNGer interface{ PNG() ([]byte, error) }
+
+// SVGer is a value that renders itself as an SVG document.
+type SVGer interface{ SVG() ([]byte, error) }
+
+// HTMLer is a value that renders itself as HTML.
+type HTMLer interface{ HTML() string }
+
+// Markdowner is a value that renders itself as Markdown.
+type Markdowner interface{ Markdown() string }
+
+// Bundle renders v as a MIME bundle and its metadata, choosing the richest form v supports, in order:
+// PNG() ([]byte, error) → image/png; SVG() ([]byte, error) → image/svg+xml; HTML() string → text/html;
+// Markdown() string → text/markdown; an image.Image → image/png. Every bundle also has text/plain:
+// String() when v has it, a quoted string for strings, fmt's %v otherwise. A failing renderer is reported
+// in the text/plain form. Values of interpreted types are seen by their text form only (a yaegi limit).
+func Bundle(v any) (data, metadata map[string]any) {
+	text := Plain(v)
+	switch x := v.(type) {
+	case PNGer:
+		b, err := x.PNG()
+		if err == nil {
+			var d, m map[string]any
+			if d, m, err = pngBundle(b, text); err == nil {
+				return d, m
+			}
+		}
+		return map[string]any{MIMEText: text + "\n(PNG rendering failed: " + err.Error() + ")"}, nil
+	case SVGer:
+		b, err := x.SVG()
+		if err != nil {
+			return map[string]any{MIMEText: text + "\n(SVG rendering failed: " + err.Error() + ")"}, nil
+		}
+		return map[string]any{MIMESVG: string(b), MIMEText: text}, nil
+	case HTMLer:
+		return map[string]any{MIMEHTML: x.HTML(), MIMEText: text}, nil
+	case Markdowner:
+		return map[string]any{MIMEMarkdown: x.Markdown(), MIMEText: text}, nil
+	case image.Image:
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, x); err == nil {
+			if d, m, err := pngBundle(buf.Bytes(), text); err == nil {
+				return d, m
+			}
+		}
+	}
+	return map[string]any{MIMEText: text}, nil
+}
+
+// Plain is the text/plain form of v used by Bundle: strings quoted, fmt's %v otherwise (which uses
+// Error() or String() when v has one, and reports a panicking String method instead of crashing).
+func Plain(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("%v", v)
+}

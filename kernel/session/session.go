@@ -1,0 +1,574 @@
+// Package session is the Go interpreter session shared by the Jupyter kernel, the terminal REPL and the
+// script runner: a yaegi v0.16.1 interpreter with notmagic's libraries pre-imported, and a cell
+// preprocessor that works around yaegi's measured pitfalls (see DESIGN.md §2):
+//
+//   - a cell may mix imports, declarations and statements: it is split into chunks evaluated in order;
+//     imports already in effect are dropped, so re-running a cell works;
+//   - `for i := range n` over an integer is rewritten into a counted loop;
+//   - every loop checks a cooperative interrupt flag, so cancelling Execute's context stops `for {}` and
+//     long loops; yaegi's own cancel is the fallback (with a warning);
+//   - `go f(x)` runs under a compiled recover, so a panicking goroutine is reported instead of killing
+//     the process; os.Exit is refused with a clear error;
+//   - the output of compiled code (fmt.Println inside lib/nn) is captured by redirecting file
+//     descriptors 1 and 2 while a cell runs (kernel mode);
+//   - error positions are reported in the cell's own lines (or the lesson file's, for the runner);
+//   - a result is returned only when the cell ends in an expression, rendered by its richest form.
+//
+// Execute is not safe for concurrent use; Complete, Inspect and IsComplete may run while no cell runs.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+
+	"github.com/notmagic/notmagic/kernel/display"
+	"github.com/notmagic/notmagic/kernel/display/hook"
+	"github.com/notmagic/notmagic/kernel/symbols"
+)
+
+// MIMEBundle maps MIME types to JSON-ready data: text types as string, image/png as a base64 string,
+// application/json as any JSON-marshalable value.
+type MIMEBundle map[string]any
+
+// Display is one rich output of a cell.
+type Display struct {
+	Data     MIMEBundle
+	Metadata map[string]any // e.g. {"image/png": {"width": 640, "height": 480}}; may be nil
+	ID       string         // display_id ("" = none)
+	Update   bool           // true: update_display_data for ID; false: display_data
+}
+
+// Output receives everything a running cell produces. Methods may be called from several goroutines
+// (the session serialises its own calls); they must not block for long.
+type Output interface {
+	Stream(name, text string) // name "stdout" or "stderr"
+	Display(d Display)
+	Clear(wait bool)                                    // clear_output
+	Input(prompt string, password bool) (string, error) // input_request; error if stdin is not allowed
+}
+
+// Error is a failed cell: ename, evalue and traceback as Jupyter shows them.
+type Error struct {
+	Name      string   // e.g. "CompileError", "SyntaxError", "panic", "Interrupted", "nn.Error", "ExitRefused"
+	Value     string   // the message
+	Traceback []string // lines; may contain ANSI colours
+}
+
+// Error returns "Name: Value".
+func (e *Error) Error() string { return e.Name + ": " + e.Value }
+
+// Options configure a Session.
+type Options struct {
+	// ImageDir is where images are written in REPL/runner mode ("" = kernel mode: images are displayed
+	// inline). Each image shown becomes a PNG (or SVG) file there and its path is shown as text.
+	ImageDir string
+	// Stdin is what cells read as standard input in REPL/runner mode; nil in kernel mode, where
+	// fmt.Scan and friends ask the frontend through Output.Input.
+	Stdin io.Reader
+	// Direct leaves file descriptors 1 and 2 alone: cell output goes straight to the process's standard
+	// output and error (REPL and runner). When false (kernel mode) they are redirected to pipes while a
+	// cell runs and everything written reaches Output.Stream.
+	Direct bool
+	// Args are the program arguments cells see in os.Args (default: just "notmagic").
+	Args []string
+	// InterruptGrace is how long an interrupted cell gets to reach a loop check before the interpreter is
+	// cancelled the hard way (default 400ms).
+	InterruptGrace time.Duration
+	// LiveText, in REPL/runner mode, receives the text of live plot frames (progress lines); nil: ignored.
+	LiveText func(text string, final bool)
+}
+
+// Source names where a cell's code comes from, so errors point at the right lines.
+type Source struct {
+	Name string // e.g. "cell[3]" or "lessons/01_neuron.go"
+	Line int    // the line of the cell's first line in Name (1 for a notebook cell)
+}
+
+// Session is one interpreter with its state: globals, functions and types defined by earlier cells.
+type Session struct {
+	opts Options
+	in   *interp.Interpreter
+
+	stop int32 // cooperative interrupt flag, read by instrumented loops (*__nm.Stop)
+
+	mu      sync.Mutex
+	cur     Output // output of the running cell (or of the last one, for late goroutines)
+	cap     *capture
+	panics  []string // yaegi's "L:C: panic: f(...)" lines of the running cell
+	result  []any    // values passed to __nm.Result by the cell's trailing call
+	gotRes  bool
+	closed  bool
+	count   int // cells executed, for the default source names
+	stderrW *lineFilter
+
+	imports   map[string]string // package name in effect → import path
+	defined   map[string]bool   // top-level names cells have defined (for error messages and completion)
+	available map[string]string // import path → package name, for every package cells may import
+	srcs      []srcRange        // where every chunk compiled so far came from, for position mapping
+	nextBase  int
+
+	images    int // images written to ImageDir
+	cancelled bool
+}
+
+// prelude lists the packages every cell can use without importing them, by name.
+var prelude = []string{
+	"fmt", "math", "strings", "strconv", "sort", "time", "os", "errors", "bytes",
+	"github.com/notmagic/notmagic/lib/nn", "github.com/notmagic/notmagic/plots",
+	"github.com/notmagic/notmagic/kernel/display",
+}
+
+// preludeSource defines builtins yaegi v0.16.1 lacks (min and max of ordered values).
+const preludeSource = `
+type __nmOrdered interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string
+}
+
+func min[T __nmOrdered](x T, y ...T) T {
+	m := x
+	for _, v := range y {
+		if v < m {
+			m = v
+		}
+	}
+	return m
+}
+
+func max[T __nmOrdered](x T, y ...T) T {
+	m := x
+	for _, v := range y {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+`
+
+const rtPath = "notmagic.internal/rt" // the import path of the session's runtime helpers
+
+// interruptSignal is the panic value of an interrupted loop check.
+type interruptSignal struct{}
+
+func (interruptSignal) Error() string { return "interrupted" }
+
+// exitRefused is the panic value of os.Exit in a cell.
+type exitRefused struct{ code int }
+
+func (e exitRefused) Error() string {
+	return fmt.Sprintf("os.Exit(%d) was called: a cell cannot end the session's process; return from the cell, or panic to stop with an error", e.code)
+}
+
+// ExitCode reports the code a cell passed to os.Exit when err is the error of such a cell (the runner
+// exits with it).
+func ExitCode(err error) (int, bool) {
+	var e *Error
+	if errors.As(err, &e) && e.Name == "ExitRefused" {
+		var code int
+		if _, err := fmt.Sscanf(e.Value, "os.Exit(%d)", &code); err == nil {
+			return code, true
+		}
+	}
+	return 0, false
+}
+
+var liveOnce sync.Mutex // serialises installation of process-wide hooks (display sink, nn interrupt)
+
+// New starts an interpreter with the prelude imported.
+func New(opts Options) (*Session, error) {
+	if opts.InterruptGrace <= 0 {
+		opts.InterruptGrace = 400 * time.Millisecond
+	}
+	if opts.Args == nil {
+		opts.Args = []string{"notmagic"}
+	}
+	s := &Session{opts: opts, imports: map[string]string{}, available: map[string]string{}, nextBase: 1}
+	s.stderrW = &lineFilter{match: isPanicLine, onMatch: s.addPanicLine, w: fdWriter{2}}
+	var stdin io.Reader = opts.Stdin
+	if stdin == nil {
+		stdin = &inputReader{s: s}
+	}
+	s.in = interp.New(interp.Options{
+		Stdin:        stdin,
+		Stdout:       fdWriter{1},
+		Stderr:       s.stderrW,
+		Args:         opts.Args,
+		Unrestricted: true,
+		GoPath:       os.DevNull, // never load interpreted sources from disk by import path
+	})
+	uses := []interp.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, symbols.Symbols, s.runtimeSymbols()}
+	for _, u := range uses {
+		if err := s.in.Use(u); err != nil {
+			return nil, fmt.Errorf("session: loading symbols: %v", err)
+		}
+		for k := range u {
+			i := strings.LastIndex(k, "/")
+			if i > 0 {
+				s.available[k[:i]] = k[i+1:]
+			}
+		}
+	}
+	// os.Exit would end the kernel: refuse it with an error the cell shows.
+	if err := s.in.Use(interp.Exports{"os/os": {
+		"Exit": reflect.ValueOf(func(code int) { panic(exitRefused{code}) }),
+	}}); err != nil {
+		return nil, err
+	}
+	var specs []string
+	for _, p := range prelude {
+		if name, ok := s.available[p]; ok {
+			specs = append(specs, fmt.Sprintf("%q", p))
+			s.imports[name] = p
+		}
+	}
+	specs = append(specs, fmt.Sprintf("__nm %q", rtPath))
+	if _, err := s.in.Eval("import (\n" + strings.Join(specs, "\n") + "\n)"); err != nil {
+		return nil, fmt.Errorf("session: prelude imports: %v", err)
+	}
+	if _, err := s.in.Eval(preludeSource); err != nil {
+		return nil, fmt.Errorf("session: prelude: %v", err)
+	}
+	s.installHooks()
+	return s, nil
+}
+
+// runtimeSymbols is the compiled side of the preprocessor's rewrites, imported by cells as __nm.
+func (s *Session) runtimeSymbols() interp.Exports {
+	return interp.Exports{rtPath + "/rt": {
+		"Stop":        reflect.ValueOf(&s.stop),
+		"Interrupted": reflect.ValueOf(func() { panic(interruptSignal{}) }),
+		"Go":          reflect.ValueOf(s.goroutine),
+		"Result": reflect.ValueOf(func(v ...any) {
+			s.mu.Lock()
+			s.result, s.gotRes = v, true
+			s.mu.Unlock()
+		}),
+	}}
+}
+
+// goroutine runs f in a new goroutine under a recover that reports a panic to the output of the cell
+// that started it.
+func (s *Session) goroutine(f func()) {
+	s.mu.Lock()
+	out := s.cur
+	s.mu.Unlock()
+	go func() {
+		defer func() {
+			r := recover()
+			if r == nil {
+				return
+			}
+			if _, ok := r.(interruptSignal); ok {
+				return // the cell was interrupted: the goroutine stops quietly
+			}
+			e := s.panicError(r)
+			msg := "panic in a goroutine started by the cell (the goroutine stopped; the session lives on):\n" + e.Name + ": " + e.Value + "\n"
+			if out != nil {
+				out.Stream("stderr", msg)
+			} else {
+				fmt.Fprint(os.Stderr, msg)
+			}
+		}()
+		f()
+	}()
+}
+
+// Close releases the interpreter. A restart is Close + New.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	atomic.StoreInt32(&s.stop, 1) // goroutines the cells left running stop at their next loop check
+	s.uninstallHooks()
+	return nil
+}
+
+// Banner is the kernel's banner and the REPL's greeting.
+func Banner() string {
+	return "notmagic — Go notebooks on the yaegi interpreter. Pre-imported: nn, plots, display, fmt, math, strings, strconv, sort, time, os, errors, bytes."
+}
+
+// KnownLimits lists what the interpreter (yaegi v0.16.1) does differently from compiled Go, for the
+// kernel's help, the REPL's :help and the README.
+func KnownLimits() []string {
+	return []string{
+		"Go 1.22+ per-iteration loop variables are not implemented: closures created in a loop share one variable (copy it: v := v).",
+		"Deferred calls evaluate their arguments late (when the deferred call runs, not at the defer statement).",
+		"Redefining a type or a method in a later cell is ignored, and callers of a redefined function keep calling the old body: restart to change them.",
+		"The builtin clear is missing; min and max are provided for ordered values (all arguments of one type).",
+		"Range over functions (Go 1.23 iterators) is not supported; range over an integer is rewritten into a counted loop.",
+		"Generic functions and types of compiled packages are not reachable from cells (nn exports concrete functions).",
+		"Methods of types defined in a cell are invisible to compiled code except through one interface: fmt does not call their String(), and rich display uses their text form.",
+		"Interpreted loops are ~100× slower than compiled Go: keep hot loops in lib/nn and make a few coarse calls per cell.",
+		"An interrupt that does not reach a loop check within a moment cancels the interpreter the hard way: functions defined before may then return zero values (restart if results look wrong).",
+		"Exported package variables of compiled packages cannot be assigned from a cell (use the setter functions).",
+		"os.Exit is refused in a cell; reading os.Stdin directly is not connected to the notebook (use fmt.Scan).",
+	}
+}
+
+// Execute runs one cell. It returns the rich value of the cell's trailing expression (nil when the cell
+// does not end in an expression), or an *Error. Cancelling ctx interrupts the cell: loops stop at their
+// next check; a cell stuck elsewhere is cancelled through yaegi after Options.InterruptGrace, with a
+// warning on stderr.
+func (s *Session) Execute(ctx context.Context, code string, out Output) (MIMEBundle, error) {
+	s.mu.Lock()
+	s.count++
+	n := s.count
+	s.mu.Unlock()
+	return s.ExecuteSource(ctx, code, out, Source{Name: fmt.Sprintf("cell[%d]", n), Line: 1})
+}
+
+// ExecuteSource is Execute with the cell's origin named, so that errors point at src's lines.
+func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, src Source) (res MIMEBundle, err error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, &Error{Name: "SessionClosed", Value: "the session is closed"}
+	}
+	s.cur = out
+	s.panics = nil
+	s.result, s.gotRes = nil, false
+	s.mu.Unlock()
+	atomic.StoreInt32(&s.stop, 0)
+	if src.Line < 1 {
+		src.Line = 1
+	}
+
+	chunks, perr := s.prepare(code, src)
+	if perr != nil {
+		return nil, perr
+	}
+	if len(chunks) == 0 {
+		return nil, nil
+	}
+
+	if !s.opts.Direct {
+		c, cerr := startCapture(out)
+		if cerr != nil {
+			out.Stream("stderr", "notmagic: cannot capture the output of compiled code: "+cerr.Error()+"\n")
+		} else {
+			s.mu.Lock()
+			s.cap = c
+			s.mu.Unlock()
+			defer func() {
+				s.mu.Lock()
+				s.cap = nil
+				s.mu.Unlock()
+				c.stop()
+			}()
+		}
+	}
+
+	// The watchdog turns a cancelled ctx into the cooperative flag, then into yaegi's cancel.
+	inner, cancelInner := context.WithCancel(context.Background())
+	defer cancelInner()
+	done := make(chan struct{})
+	defer close(done)
+	var interrupted, forced atomic.Bool
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+		interrupted.Store(true)
+		atomic.StoreInt32(&s.stop, 1)
+		select {
+		case <-done:
+		case <-time.After(s.opts.InterruptGrace):
+			forced.Store(true)
+			cancelInner()
+		}
+	}()
+
+	for _, ch := range chunks {
+		v, kind, xerr := s.runChunk(inner, ch)
+		if interrupted.Load() || errors.Is(xerr, context.Canceled) {
+			if forced.Load() {
+				s.mu.Lock()
+				s.cancelled = true
+				s.mu.Unlock()
+				out.Stream("stderr", "warning: the cell did not reach a loop check in time and was cancelled through the interpreter; "+
+					"functions and closures defined before may now return zero values — restart the session if results look wrong.\n")
+			}
+			return nil, &Error{Name: "Interrupted", Value: "the cell was interrupted", Traceback: []string{"Interrupted: the cell was interrupted"}}
+		}
+		if xerr != nil {
+			return nil, xerr
+		}
+		if kind == resultValue {
+			return s.render(v), nil
+		}
+	}
+	return nil, nil
+}
+
+type resultKind int
+
+const (
+	resultNone resultKind = iota
+	resultValue
+)
+
+// runChunk compiles and runs one chunk; for the cell's trailing expression it returns its value.
+func (s *Session) runChunk(ctx context.Context, ch *chunk) (any, resultKind, error) {
+	prog, err := s.compile(ch)
+	if err != nil {
+		return nil, resultNone, err
+	}
+	v, err := s.in.ExecuteWithContext(ctx, prog)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, resultNone, err
+		}
+		var p interp.Panic
+		if errors.As(err, &p) {
+			if _, ok := p.Value.(interruptSignal); ok {
+				return nil, resultNone, context.Canceled
+			}
+			return nil, resultNone, s.panicError(p.Value)
+		}
+		return nil, resultNone, s.compileError("RuntimeError", err)
+	}
+	if ch.imports != nil {
+		s.mu.Lock()
+		for name, path := range ch.imports {
+			s.imports[name] = path
+		}
+		s.mu.Unlock()
+	}
+	switch ch.result {
+	case resultCall:
+		s.mu.Lock()
+		vals, ok := s.result, s.gotRes
+		s.result, s.gotRes = nil, false
+		s.mu.Unlock()
+		if ok && len(vals) == 1 && vals[0] != nil {
+			return vals[0], resultValue, nil
+		}
+	case resultExpr:
+		if v.IsValid() && v.CanInterface() {
+			x := v.Interface()
+			if x != nil {
+				return x, resultValue, nil
+			}
+		}
+	}
+	return nil, resultNone, nil
+}
+
+// render turns a trailing value into a bundle (writing images to files in REPL/runner mode).
+func (s *Session) render(v any) MIMEBundle {
+	var data, meta map[string]any
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				data = map[string]any{display.MIMEText: fmt.Sprintf("(rendering failed: %v)", r)}
+			}
+		}()
+		data, meta = display.Bundle(v)
+	}()
+	_ = meta
+	return s.toFiles(MIMEBundle(data))
+}
+
+// installHooks points the display API, plots' live output and nn's interrupt check at this session.
+func (s *Session) installHooks() {
+	liveOnce.Lock()
+	defer liveOnce.Unlock()
+	hook.Set(sink{s})
+	display.ResetIDs()
+	if f, ok := symbols.Symbols["github.com/notmagic/notmagic/lib/nn/nn"]["SetInterrupt"]; ok && f.Kind() == reflect.Func {
+		check := func() bool { return atomic.LoadInt32(&s.stop) != 0 }
+		if f.Type().NumIn() == 1 && reflect.TypeOf(check).AssignableTo(f.Type().In(0)) {
+			f.Call([]reflect.Value{reflect.ValueOf(check)})
+		}
+	}
+	s.installLive()
+}
+
+func (s *Session) uninstallHooks() {
+	liveOnce.Lock()
+	defer liveOnce.Unlock()
+	if h, ok := hook.Get().(sink); ok && h.s == s {
+		hook.Set(nil)
+	}
+}
+
+// output returns the output of the running (or last) cell.
+func (s *Session) output() Output {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+// syncOutput forwards what compiled code has written so far, so a display that follows a print
+// arrives after it.
+func (s *Session) syncOutput() {
+	s.mu.Lock()
+	c := s.cap
+	s.mu.Unlock()
+	if c != nil {
+		c.sync()
+	}
+}
+
+// sink delivers display calls to the running cell.
+type sink struct{ s *Session }
+
+func (k sink) Display(data, metadata map[string]any, id string, update bool) {
+	out := k.s.output()
+	if out == nil {
+		return
+	}
+	k.s.syncOutput()
+	out.Display(Display{Data: k.s.toFiles(MIMEBundle(data)), Metadata: metadata, ID: id, Update: update})
+}
+
+func (k sink) Clear(wait bool) {
+	out := k.s.output()
+	if out == nil {
+		return
+	}
+	k.s.syncOutput()
+	out.Clear(wait)
+}
+
+// inputReader is the standard input of cells in kernel mode: each read that finds its buffer empty asks
+// the frontend for a line.
+type inputReader struct {
+	s   *Session
+	buf []byte
+}
+
+func (r *inputReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		out := r.s.output()
+		if out == nil {
+			return 0, io.EOF
+		}
+		line, err := out.Input("", false)
+		if err != nil {
+			return 0, err
+		}
+		r.buf = []byte(line + "\n")
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
