@@ -2,12 +2,12 @@ package session
 
 import (
 	"fmt"
-	"reflect"
 	"go/ast"
 	"go/parser"
 	"go/scanner"
 	"go/token"
 	"path"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -494,7 +494,7 @@ func (s *Session) lookupLine(line int) (name string, srcLine int, text string, o
 	r := s.srcs[i]
 	cellLine := line - r.base // 1-based line within the band, counting from the source's line 1
 	srcLine = cellLine
-	idx := cellLine - r.src.Line // index into the cell's lines
+	idx := cellLine - r.src.Line                 // index into the cell's lines
 	if idx >= len(r.lines) && len(r.lines) > 0 { // the wrapper's closing lines: point at the cell's end
 		idx = len(r.lines) - 1
 		srcLine = r.src.Line + idx

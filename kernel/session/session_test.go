@@ -100,11 +100,11 @@ func TestExecuteResults(t *testing.T) {
 		{"x = 5", ""},
 		{"x", "5"},
 		{`"hi"`, `"hi"`},
-		{"fmt.Println(\"printed\")", ""},      // a call with two results shows nothing
+		{"fmt.Println(\"printed\")", ""}, // a call with two results shows nothing
 		{"func f(a int) int { return a * 10 }", ""},
 		{"f(x)", "50"},
-		{"func g() {}\ng()", ""},               // a call of a function returning nothing
-		{"var err error\nerr", ""},             // a nil interface shows nothing
+		{"func g() {}\ng()", ""},   // a call of a function returning nothing
+		{"var err error\nerr", ""}, // a nil interface shows nothing
 		{"math.Sqrt(16)", "4"},
 		{"strings.ToUpper(\"go\")", `"GO"`},
 		{"type P struct{ X, Y int }\nP{1, 2}", "{1 2}"},
@@ -321,8 +321,8 @@ func TestInterrupt(t *testing.T) {
 		"for {}",
 		"for { counter++ }",
 		"spin()",
-		"for i := 0; ; i++ { _ = math.Sqrt(float64(i)) }",                 // a loop calling compiled code
-		"for { x := nn.Zeros(4, 4); _ = nn.MatMul(x, x) }",                    // a loop calling lib/nn
+		"for i := 0; ; i++ { _ = math.Sqrt(float64(i)) }",                                         // a loop calling compiled code
+		"for { x := nn.Zeros(4, 4); _ = nn.MatMul(x, x) }",                                        // a loop calling lib/nn
 		"func rec(n int) int { s := 0; for i := range n { s += rec(i) }; return s + 1 }\nrec(60)", // deep work
 	}
 	for _, c := range cases {
