@@ -86,6 +86,9 @@ type Options struct {
 	// InterruptGrace is how long an interrupted cell gets to reach a loop check before the interpreter is
 	// cancelled the hard way (default 400ms).
 	InterruptGrace time.Duration
+	// Symbols are extra symbol tables ("importpath/pkgname" → name → value) cells may import, for
+	// embedding the session in another program (and for tests).
+	Symbols map[string]map[string]reflect.Value
 	// LiveText, in REPL/runner mode, receives the text of live plot frames (progress lines); nil: ignored.
 	LiveText func(text string, final bool)
 }
@@ -208,7 +211,7 @@ func New(opts Options) (*Session, error) {
 		Unrestricted: true,
 		GoPath:       os.DevNull, // never load interpreted sources from disk by import path
 	})
-	uses := []interp.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, symbols.Symbols, s.runtimeSymbols()}
+	uses := []interp.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, symbols.Symbols, s.runtimeSymbols(), opts.Symbols}
 	for _, u := range uses {
 		if err := s.in.Use(u); err != nil {
 			return nil, fmt.Errorf("session: loading symbols: %v", err)
