@@ -205,6 +205,10 @@ func gcCases() []gcCase {
 		{"mse", []string{"MSE"}, [][]int{{3, 7}, {3, 7}}, none, func(x []*nn.Tensor) *nn.Tensor { return nn.MSE(x[0], x[1]) }},
 		{"binary_cross_entropy", []string{"BinaryCrossEntropy"}, [][]int{{3, 7}, {3, 7}}, []gcGen{gcUniform(0.05, 0.95), gcUniform(0, 1)},
 			func(x []*nn.Tensor) *nn.Tensor { return nn.BinaryCrossEntropy(x[0], x[1]) }},
+		{"bce_with_logits", []string{"BinaryCrossEntropyWithLogits"}, [][]int{{3, 7}, {3, 7}}, []gcGen{gcAwayFrom(0), gcUniform(0, 1)},
+			func(x []*nn.Tensor) *nn.Tensor { return nn.BinaryCrossEntropyWithLogits(x[0], x[1]) }},
+		{"bce_with_logits/large", []string{"BinaryCrossEntropyWithLogits"}, [][]int{{7}, {7}}, []gcGen{gcUniform(20, 40), gcUniform(0, 1)},
+			func(x []*nn.Tensor) *nn.Tensor { return nn.BinaryCrossEntropyWithLogits(x[0].Neg(), x[1]) }},
 
 		// Normalisation, lookup, masking, dropout.
 		{"layer_norm/gain+bias", []string{"LayerNorm"}, [][]int{{3, 7}, {7}, {7}}, none, func(x []*nn.Tensor) *nn.Tensor { return nn.LayerNorm(x[0], x[1], x[2], 1e-5) }},

@@ -160,7 +160,9 @@ func MSE(pred, target *Tensor) *Tensor {
 }
 
 // BinaryCrossEntropy returns the mean of −(y·log p + (1−y)·log(1−p)) for probabilities p and
-// targets y of the same shape; p is clamped to [1e-7, 1−1e-7] to stay finite.
+// targets y of the same shape; p is clamped to [1e-7, 1−1e-7] to stay finite (so the loss of one
+// element is at most about 16.1, and p outside that range gets no gradient; PyTorch instead clamps
+// each log at −100). When p comes from a sigmoid, use BinaryCrossEntropyWithLogits.
 func BinaryCrossEntropy(p, y *Tensor) *Tensor {
 	if !equalShape(p.shape, y.shape) {
 		fail("binary_cross_entropy", shapes(p, y), "prediction and target shapes differ")
@@ -170,6 +172,35 @@ func BinaryCrossEntropy(p, y *Tensor) *Tensor {
 	one := Ones(y.shape...).To(y.Device())
 	l := y.Mul(pc.Log()).Add(one.Sub(y).Mul(one.Sub(pc).Log()))
 	return l.Mean().Neg()
+}
+
+// BinaryCrossEntropyWithLogits returns the mean of −(y·log σ(x) + (1−y)·log(1−σ(x))) for logits x
+// and targets y of the same shape, computed stably from the logits as max(x, 0) − x·y + log(1 + e^−|x|),
+// with the gradient (σ(x) − y)/n. Prefer it to BinaryCrossEntropy(x.Sigmoid(), y), which saturates
+// when σ(x) rounds to 0 or 1 in float32 (|x| beyond about 17).
+func BinaryCrossEntropyWithLogits(x, y *Tensor) *Tensor {
+	const op = "binary_cross_entropy_with_logits"
+	sameDevice(op, x, y)
+	if !equalShape(x.shape, y.shape) {
+		fail(op, shapes(x, y), "logits and target shapes differ")
+	}
+	if x.Len() == 0 {
+		fail(op, shapes(x, y), "no elements")
+	}
+	var loss *Tensor
+	NoGrad(func() {
+		loss = x.ClampMin(0).Sub(x.Mul(y)).Add(x.Abs().Neg().Exp().AddScalar(1).Log()).Mean()
+	})
+	inv := 1 / float32(x.Len())
+	return record(loss, op, []*Tensor{x, y}, func(g *Tensor) {
+		s := g.MulScalar(inv)
+		if x.requiresGrad {
+			accumulate(x, x.Sigmoid().Sub(y).Mul(s), true)
+		}
+		if y.requiresGrad {
+			accumulate(y, x.Neg().Mul(s), true)
+		}
+	})
 }
 
 // LayerNorm normalises t over its last axis to zero mean and unit variance, then scales by gain and
