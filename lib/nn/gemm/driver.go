@@ -1,9 +1,6 @@
 package gemm
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // kernel is a micro-kernel with the block sizes the driver uses around it.
 //
@@ -15,10 +12,12 @@ type kernel struct {
 	name       string
 	mr, nr     int // register tile of C
 	mc, kc, nc int // cache blocks: rows of A, depth, columns of B
-	// micro computes C[0:mr, 0:nr] (row stride ldc) = alpha·Ap·Bp + beta·C, where Ap is a packed
-	// mr×k micro-panel (k steps of mr values) and Bp a packed k×nr micro-panel (k steps of nr
-	// values). beta == 0 (either sign) must not read C.
-	micro func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+	// micro computes C[0:mr, 0:nr] (row stride ldc) = alpha·A·B + beta·C for an mr×k A with
+	// A(i, q) = a[i·ra + q·sa] and a k×nr B with B(q, j) = b[q·sb + j]. A packed micro-panel has
+	// ra = 1, sa = mr; A read in place has (lda, 1), or (1, lda) when transposed. A packed B
+	// micro-panel has sb = nr; B read in place has sb = ldb. beta == 0 (either sign) must not
+	// read C.
+	micro func(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
 }
 
 // workspace holds the pack buffers of one goroutine; they grow to the largest blocks seen and are
@@ -41,7 +40,29 @@ func aligned(buf []float32, n int) []float32 {
 	return raw[off : off+n : off+n]
 }
 
-var wsPool = sync.Pool{New: func() any { return new(workspace) }}
+// inPlace lets serial read full strips of A and B from the operands instead of packing them;
+// tests turn it off to exercise the packed paths on every shape.
+var inPlace = true
+
+// spare holds the workspaces of callers that run products on their own goroutine. Unlike a
+// sync.Pool it is not emptied by the garbage collector, so the pack buffers survive.
+var spare = make(chan *workspace, 16)
+
+func getWorkspace() *workspace {
+	select {
+	case ws := <-spare:
+		return ws
+	default:
+		return new(workspace)
+	}
+}
+
+func putWorkspace(ws *workspace) {
+	select {
+	case spare <- ws:
+	default: // more concurrent callers than slots: let this one go
+	}
+}
 
 // serial runs one product on the calling goroutine with the given kernel and workspace.
 func serial(p *problem, kern *kernel, ws *workspace) {
@@ -54,6 +75,12 @@ func serial(p *problem, kern *kernel, ws *workspace) {
 		return
 	}
 	mr, nr := kern.mr, kern.nr
+	// Full strips of A are read in place (the kernel takes A's strides): packing them cost more
+	// than the strided reads save, measured on every benchmark shape (PERF.md). B is read in place
+	// when it is not transposed, unless its rows are 4 KiB or more apart and many row strips share
+	// each panel: then the contiguous packed panel is worth its copy (1024² runs 20% faster).
+	directA := inPlace
+	directB := inPlace && !p.transB && (p.ldb < 1024 || m <= 96)
 	kc := min(kern.kc, k)
 	nc := min(kern.nc, roundUp(n, nr))
 	mc := min(kern.mc, roundUp(m, mr))
@@ -68,35 +95,67 @@ func serial(p *problem, kern *kernel, ws *workspace) {
 			if pc > 0 {
 				beta = 1
 			}
-			packB(ws.bpack, p, pc, kb, jc, nb, nr)
+			bFrom := 0 // first column strip to pack; the full ones before it are read in place
+			if directB {
+				bFrom = nb / nr * nr
+			}
+			packB(ws.bpack, p, pc, kb, jc, nb, nr, bFrom)
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
-				packA(ws.apack, p, ic, mb, pc, kb, mr)
-				macro(p, kern, ws, ic, mb, jc, nb, kb, beta)
+				aFrom := 0
+				if directA {
+					aFrom = mb / mr * mr
+				}
+				packA(ws.apack, p, ic, mb, pc, kb, mr, aFrom)
+				macro(p, kern, ws, ic, mb, jc, nb, pc, kb, beta, aFrom, bFrom)
 			}
 		}
 	}
 }
 
-// macro multiplies the packed mb×kb block of A by the packed kb×nb block of B into C[ic:, jc:].
-func macro(p *problem, kern *kernel, ws *workspace, ic, mb, jc, nb, kb int, beta float32) {
+// macro multiplies the mb×kb block of op(A) at (ic, pc) by the kb×nb block of op(B) at (pc, jc)
+// into C[ic:, jc:]. Row strips of A from aFrom on and column strips of B from bFrom on are
+// packed in ws; the ones before are read in place.
+func macro(p *problem, kern *kernel, ws *workspace, ic, mb, jc, nb, pc, kb int, beta float32, aFrom, bFrom int) {
 	mr, nr := kern.mr, kern.nr
 	micro := kern.micro
 	c, ldc, alpha := p.c, p.ldc, p.alpha
 	tile := ws.tile
+	// In-place strides of A: row stride ra, step stride sa.
+	ra, sa := p.lda, 1
+	if p.transA {
+		ra, sa = 1, p.lda
+	}
 	for jr := 0; jr < nb; jr += nr {
 		nn := min(nr, nb-jr)
-		bp := &ws.bpack[jr*kb]
+		var bp *float32
+		sb := nr
+		if jr < bFrom {
+			bp, sb = &p.b[pc*p.ldb+jc+jr], p.ldb
+		} else {
+			bp = &ws.bpack[jr*kb]
+		}
 		for ir := 0; ir < mb; ir += mr {
 			mm := min(mr, mb-ir)
-			ap := &ws.apack[ir*kb]
+			var ap *float32
+			ras, sas := 1, mr
+			if ir < aFrom {
+				ras, sas = ra, sa
+				if p.transA {
+					ap = &p.a[pc*p.lda+ic+ir]
+				} else {
+					ap = &p.a[(ic+ir)*p.lda+pc]
+				}
+			} else {
+				ap = &ws.apack[ir*kb]
+			}
 			off := (ic+ir)*ldc + jc + jr
 			if mm == mr && nn == nr {
-				micro(kb, ap, bp, &c[off], ldc, alpha, beta)
+				micro(kb, ap, ras, sas, bp, sb, &c[off], ldc, alpha, beta)
 				continue
 			}
 			// Edge tile: compute the full padded tile aside, then merge the valid part.
-			micro(kb, ap, bp, &tile[0], nr, 1, 0)
+			micro(kb, ap, ras, sas, bp, sb, &tile[0], nr, 1, 0)
 			for i := 0; i < mm; i++ {
 				row := c[off+i*ldc : off+i*ldc+nn]
 				t := tile[i*nr : i*nr+nn]
@@ -133,9 +192,10 @@ func scaleC(p *problem) {
 
 // packA packs op(A)[ic:ic+mb, pc:pc+kb] into mr-row micro-panels: panel s holds, for each
 // depth step, the mr values of rows s·mr.. (zero past mb).
-func packA(dst []float32, p *problem, ic, mb, pc, kb, mr int) {
+// Strips before row from are skipped (they are read in place).
+func packA(dst []float32, p *problem, ic, mb, pc, kb, mr, from int) {
 	a, lda := p.a, p.lda
-	for s := 0; s < mb; s += mr {
+	for s := from; s < mb; s += mr {
 		rows := min(mr, mb-s)
 		panel := dst[s*kb : s*kb+kb*mr]
 		if p.transA {
@@ -165,9 +225,10 @@ func packA(dst []float32, p *problem, ic, mb, pc, kb, mr int) {
 
 // packB packs op(B)[pc:pc+kb, jc:jc+nb] into nr-column micro-panels: panel s holds, for each
 // depth step, the nr values of columns s·nr.. (zero past nb).
-func packB(dst []float32, p *problem, pc, kb, jc, nb, nr int) {
+// Strips before column from are skipped (they are read in place).
+func packB(dst []float32, p *problem, pc, kb, jc, nb, nr, from int) {
 	b, ldb := p.b, p.ldb
-	for s := 0; s < nb; s += nr {
+	for s := from; s < nb; s += nr {
 		cols := min(nr, nb-s)
 		panel := dst[s*kb : s*kb+kb*nr]
 		if !p.transB {

@@ -135,17 +135,26 @@ func checkCase(t *testing.T, tc gemmCase, rng *rand.Rand) {
 	}
 }
 
-// forEachKernel runs f once per kernel this CPU supports, the portable Go one included.
+// forEachKernel runs f once per kernel this CPU supports, the portable Go one included, each
+// with operands read in place where possible and with everything packed.
 func forEachKernel(t *testing.T, f func(t *testing.T)) {
 	for _, k := range kernels() {
-		t.Run(k.name, func(t *testing.T) {
-			restore, err := useKernel(k.name)
-			if err != nil {
-				t.Fatal(err)
+		for _, direct := range []bool{true, false} {
+			name := k.name
+			if !direct {
+				name += "/packed"
 			}
-			defer restore()
-			f(t)
-		})
+			t.Run(name, func(t *testing.T) {
+				restore, err := useKernel(k.name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer restore()
+				defer func(prev bool) { inPlace = prev }(inPlace)
+				inPlace = direct
+				f(t)
+			})
+		}
 	}
 }
 

@@ -2,6 +2,8 @@ package gemm
 
 import "golang.org/x/sys/cpu"
 
+//go:generate go run gen_amd64.go
+
 // avx2Kernel is the AVX2+FMA micro-kernel: a 6×16 tile of C in twelve YMM accumulators.
 var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX2_6x16}
 
@@ -34,9 +36,9 @@ func kernels() []*kernel {
 // sgemmAVX2_6x16 is the 6×16 AVX2+FMA micro-kernel (kernel_amd64.s); see kernel.micro.
 //
 //go:noescape
-func sgemmAVX2_6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+func sgemmAVX2_6x16(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
 
 // sgemmAVX512_12x32 is the 12×32 AVX-512 micro-kernel (kernel_amd64.s); see kernel.micro.
 //
 //go:noescape
-func sgemmAVX512_12x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
+func sgemmAVX512_12x32(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)

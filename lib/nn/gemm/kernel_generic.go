@@ -7,15 +7,18 @@ import "unsafe"
 var genericKernel = &kernel{name: "generic", mr: 4, nr: 4, mc: 128, kc: 256, nc: 1024, micro: microGeneric}
 
 // microGeneric is the 4×4 Go micro-kernel; see kernel.micro.
-func microGeneric(k int, a, b, c *float32, ldc int, alpha, beta float32) {
-	as := unsafe.Slice(a, 4*k)
-	bs := unsafe.Slice(b, 4*k)
+func microGeneric(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32) {
+	if k <= 0 {
+		return
+	}
+	as := unsafe.Slice(a, (k-1)*sa+3*ra+1)
+	bs := unsafe.Slice(b, (k-1)*sb+4)
 	var c00, c01, c02, c03, c10, c11, c12, c13 float32
 	var c20, c21, c22, c23, c30, c31, c32, c33 float32
 	for q := 0; q < k; q++ {
-		av := as[4*q : 4*q+4 : 4*q+4]
-		bv := bs[4*q : 4*q+4 : 4*q+4]
-		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
+		x := q * sa
+		a0, a1, a2, a3 := as[x], as[x+ra], as[x+2*ra], as[x+3*ra]
+		bv := bs[q*sb : q*sb+4 : q*sb+4]
 		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
 		c00 += a0 * b0
 		c01 += a0 * b1

@@ -71,9 +71,9 @@ func dispatch(tasks []task) {
 	for i := 1; i < len(tasks); i++ {
 		pool.workers[i-1].jobs <- tasks[i]
 	}
-	ws := wsPool.Get().(*workspace)
+	ws := getWorkspace()
 	tasks[0].run(ws)
-	wsPool.Put(ws)
+	putWorkspace(ws)
 	for i := 1; i < len(tasks); i++ {
 		<-pool.done
 	}
@@ -83,9 +83,9 @@ func dispatch(tasks []task) {
 }
 
 func runSerial(t *task) {
-	ws := wsPool.Get().(*workspace)
+	ws := getWorkspace()
 	t.run(ws)
-	wsPool.Put(ws)
+	putWorkspace(ws)
 }
 
 // run computes one product, split into a grid of rectangles of C when it is big enough.

@@ -1,0 +1,219 @@
+package gemm
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Shape is one matrix product to benchmark: op(A) is M×K, op(B) is K×N.
+type Shape struct {
+	M, N, K        int
+	TransA, TransB bool
+}
+
+// Trans returns the transposition code, "NN", "NT", "TN" or "TT" (op(A) then op(B)).
+func (s Shape) Trans() string {
+	t := [2]byte{'N', 'N'}
+	if s.TransA {
+		t[0] = 'T'
+	}
+	if s.TransB {
+		t[1] = 'T'
+	}
+	return string(t[:])
+}
+
+// String formats s as ParseShape reads it: "MxNxK" or "MxNxK:TN".
+func (s Shape) String() string {
+	return fmt.Sprintf("%dx%dx%d:%s", s.M, s.N, s.K, s.Trans())
+}
+
+// ParseShape reads "N" (a square N×N×N product), "MxNxK", or either followed by ":NN", ":NT",
+// ":TN" or ":TT".
+func ParseShape(s string) (Shape, error) {
+	dims, trans, _ := strings.Cut(s, ":")
+	var sh Shape
+	parts := strings.Split(dims, "x")
+	var v [3]int
+	switch len(parts) {
+	case 1, 3:
+		for i, p := range parts {
+			n, err := strconv.Atoi(p)
+			if err != nil || n <= 0 {
+				return Shape{}, fmt.Errorf("gemm: bad shape %q: %q is not a positive size", s, p)
+			}
+			v[i] = n
+		}
+		if len(parts) == 1 {
+			v[1], v[2] = v[0], v[0]
+		}
+	default:
+		return Shape{}, fmt.Errorf("gemm: bad shape %q: want N or MxNxK, optionally with :NN, :NT, :TN or :TT", s)
+	}
+	sh.M, sh.N, sh.K = v[0], v[1], v[2]
+	switch strings.ToUpper(trans) {
+	case "", "NN":
+	case "NT":
+		sh.TransB = true
+	case "TN":
+		sh.TransA = true
+	case "TT":
+		sh.TransA, sh.TransB = true, true
+	default:
+		return Shape{}, fmt.Errorf("gemm: bad shape %q: transposition %q is not NN, NT, TN or TT", s, trans)
+	}
+	return sh, nil
+}
+
+// DefaultShapes are the benchmark's shapes, the same as lib/nn/gemm/torch_matmul.py's: squares
+// 64…1024, then each Linear layer of the benchmark GPT (768 tokens, width 128: qkv, proj, fc, out,
+// head) as its forward product Y = X·W (NN) and its two backward products dX = dY·Wᵀ (NT) and
+// dW = Xᵀ·dY (TN), then one attention head's q·kᵀ and p·v.
+func DefaultShapes() []Shape {
+	var s []Shape
+	for _, n := range []int{64, 128, 256, 512, 1024} {
+		s = append(s, Shape{M: n, N: n, K: n})
+	}
+	for _, l := range [][3]int{{768, 384, 128}, {768, 128, 128}, {768, 512, 128}, {768, 128, 512}, {768, 65, 128}} {
+		m, n, k := l[0], l[1], l[2]
+		s = append(s, Shape{M: m, N: n, K: k}, Shape{M: m, N: k, K: n, TransB: true}, Shape{M: k, N: n, K: m, TransA: true})
+	}
+	return append(s, Shape{M: 64, N: 64, K: 32, TransB: true}, Shape{M: 64, N: 32, K: 64})
+}
+
+// BenchResult is one line of Bench's output.
+type BenchResult struct {
+	Impl    string  `json:"impl"`
+	Kernel  string  `json:"kernel"`
+	M       int     `json:"m"`
+	N       int     `json:"n"`
+	K       int     `json:"k"`
+	Trans   string  `json:"trans"`
+	Threads int     `json:"threads"`
+	GFlops  float64 `json:"gflops"`
+}
+
+// Bench times Sgemm on each shape (DefaultShapes when none are given) with each thread count
+// (1 and runtime.GOMAXPROCS(0) when threads is empty) and writes one JSON line per measurement:
+//
+//	{"impl":"notmagic","kernel":"avx512","m":768,"n":384,"k":128,"trans":"NN","threads":1,"gflops":97.1}
+//
+// Each figure is the best of five timed runs of about minTime/5 each (minTime <= 0 means
+// 0.5 s), the same method as torch_matmul.py. The thread setting is restored afterwards.
+func Bench(w io.Writer, minTime time.Duration, threads []int, shapes ...Shape) error {
+	if len(shapes) == 0 {
+		shapes = DefaultShapes()
+	}
+	if len(threads) == 0 {
+		threads = []int{1}
+		if g := runtime.GOMAXPROCS(0); g > 1 {
+			threads = append(threads, g)
+		}
+	}
+	if minTime <= 0 {
+		minTime = 500 * time.Millisecond
+	}
+	prev := SetThreads(threads[0])
+	defer SetThreads(prev)
+	enc := json.NewEncoder(w)
+	for _, s := range shapes {
+		if s.M <= 0 || s.N <= 0 || s.K <= 0 {
+			return fmt.Errorf("gemm: Bench: shape %v has a size that is not positive", s)
+		}
+		for _, nt := range threads {
+			if nt <= 0 {
+				return fmt.Errorf("gemm: Bench: thread count %d is not positive", nt)
+			}
+			SetThreads(nt)
+			r := BenchResult{Impl: "notmagic", Kernel: Kernel(), M: s.M, N: s.N, K: s.K, Trans: s.Trans(), Threads: nt,
+				GFlops: measure(s, minTime)}
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// measure returns the best GFLOP/s of Sgemm on s over five runs of about minTime/5 each.
+func measure(s Shape, minTime time.Duration) float64 {
+	rng := rand.New(rand.NewPCG(1, 1))
+	mat := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	a, b, c := mat(s.M*s.K), mat(s.K*s.N), make([]float32, s.M*s.N)
+	lda, ldb := s.K, s.N
+	if s.TransA {
+		lda = s.M
+	}
+	if s.TransB {
+		ldb = s.K
+	}
+	call := func(reps int) time.Duration {
+		t0 := time.Now()
+		for i := 0; i < reps; i++ {
+			Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1, a, lda, b, ldb, 0, c, s.N)
+		}
+		return time.Since(t0)
+	}
+	call(3)
+	reps := 1
+	for call(reps) < minTime/25 {
+		reps *= 2
+	}
+	best := time.Duration(1 << 62)
+	for i := 0; i < 5; i++ {
+		best = min(best, call(reps))
+	}
+	return 2 * float64(s.M) * float64(s.N) * float64(s.K) * float64(reps) / best.Seconds() / 1e9
+}
+
+// BenchMain is the `notmagic bench matmul` command: it parses args
+//
+//	[-threads 1,2] [-time 0.5s] [shape ...]
+//
+// (shapes as ParseShape reads them; DefaultShapes when none) and runs Bench, writing JSON lines to
+// stdout.
+func BenchMain(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench matmul", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	threadList := fs.String("threads", "", "comma-separated thread counts (default 1 and GOMAXPROCS)")
+	minTime := fs.Duration("time", 500*time.Millisecond, "timing budget per measurement")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: notmagic bench matmul [-threads 1,2] [-time 0.5s] [N | MxNxK[:NN|NT|TN|TT] ...]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var threads []int
+	if *threadList != "" {
+		for _, f := range strings.Split(*threadList, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("bench matmul: -threads: %q is not a positive integer", f)
+			}
+			threads = append(threads, n)
+		}
+	}
+	var shapes []Shape
+	for _, a := range fs.Args() {
+		s, err := ParseShape(a)
+		if err != nil {
+			return err
+		}
+		shapes = append(shapes, s)
+	}
+	return Bench(stdout, *minTime, threads, shapes...)
+}
