@@ -2,6 +2,8 @@ package nn
 
 import (
 	"math"
+
+	"github.com/notmagic/notmagic/lib/nn/gemm"
 )
 
 // CPU is the reference backend: plain Go loops over host memory, with the matrix products in lib/nn/gemm.
@@ -568,8 +570,9 @@ func (cpuBackend) AdamW(p, g, m, v Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32
 	}
 }
 
-// sgemmBatch is the matrix product kernel; naiveSgemmBatch until lib/nn/gemm is wired in.
-var sgemmBatch = naiveSgemmBatch
+// sgemmBatch is the matrix product kernel: the packed, vectorised SGEMM of lib/nn/gemm.
+// naiveSgemmBatch stays as the obviously correct reference for tests.
+var sgemmBatch = gemm.SgemmBatch
 
 func naiveSgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int) {
 	for p := 0; p < batch; p++ {

@@ -119,7 +119,7 @@ func TestGPTMatchesPyTorch(t *testing.T) {
 			for i := range want {
 				// Adam's update g/(|g|+eps) is ill-conditioned where the gradient is ~0 (float32
 				// cancellation decides its sign): there only the bound of step·lr per step holds.
-				tol := 1e-6 * float64(step)
+				tol := 1e-5 * float64(step) // 1% of lr: summation order differs from PyTorch's BLAS
 				if math.Abs(float64(g[i])) < 1e-4*gmax {
 					tol = 2 * 0.01 * float64(step)
 				}
