@@ -173,11 +173,11 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 
 func TestInputRequest(t *testing.T) {
 	_, c, _ := startKernel(t)
-	code := `name := readLine("name? "); fmt.Println("hello " + name)`
+	code := `var name string; fmt.Scanln(&name); fmt.Println("hello " + name)`
 	req := c.message("execute_request", map[string]any{"code": code, "allow_stdin": true})
 	c.sendOn(c.shell, req)
 	ir := c.recvOn(c.stdin, 30*time.Second)
-	if ir.Header.MsgType != "input_request" || contentOf(ir)["prompt"] != "name? " || parentID(ir) != req.Header.MsgID {
+	if ir.Header.MsgType != "input_request" || contentOf(ir)["prompt"] != "" || parentID(ir) != req.Header.MsgID {
 		t.Fatalf("got %s %v", ir.Header.MsgType, contentOf(ir))
 	}
 	reply := c.message("input_reply", map[string]any{"value": "gopher"})
@@ -191,15 +191,15 @@ func TestInputRequest(t *testing.T) {
 		t.Errorf("stdout %q", s)
 	}
 	// allow_stdin false: the cell gets an error instead of hanging.
-	r, _ := c.execute(code, map[string]any{"allow_stdin": false})
-	if r["status"] != "error" {
-		t.Errorf("input without allow_stdin: %v", r)
+	_, ms := c.execute(`var s string; _, err := fmt.Scanln(&s); fmt.Println(err)`, map[string]any{"allow_stdin": false})
+	if out := streamText(ms, "stdout"); !strings.Contains(out, errStdinNotAllowed.Error()) {
+		t.Errorf("reading input without allow_stdin printed %q, want the error %q", out, errStdinNotAllowed)
 	}
 }
 
 func TestDisplayUpdateClear(t *testing.T) {
 	_, c, _ := startKernel(t)
-	_, ms := c.execute(`d := display.Update("d1")`, nil)
+	_, ms := c.execute(`display.Update("d1", "a"); display.Update("d1", "b"); display.Clear()`, nil)
 	var seq []string
 	for _, m := range ms {
 		switch m.Header.MsgType {

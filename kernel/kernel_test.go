@@ -27,6 +27,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// newTestInterp is the interpreter the tests run: the real kernel/session.
+func newTestInterp() (interpreter, error) { return newSessionInterp() }
+
 // startKernel starts an in-process kernel on loopback with a fresh key and a connected, ready client.
 func startKernel(t *testing.T) (*Kernel, *testClient, *syncBuffer) {
 	t.Helper()

@@ -1,13 +1,87 @@
 package kernel
 
-import "errors"
+import (
+	"context"
+	"errors"
 
-// newSessionInterp creates the production interpreter (kernel/session).
-// TODO(kernel): wire kernel/session once it compiles.
+	"github.com/notmagic/notmagic/kernel/session"
+)
+
+// sessionInterp adapts a kernel/session Session to the kernel's interpreter interface.
+type sessionInterp struct {
+	s *session.Session
+}
+
+// newSessionInterp creates the production interpreter: a kernel-mode session (images inline, stdin
+// through input_request, file descriptors 1 and 2 captured into the cell's streams).
 func newSessionInterp() (interpreter, error) {
-	return nil, errors.New("kernel/session is not wired yet")
+	s, err := session.New(session.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &sessionInterp{s: s}, nil
 }
 
-func banner() string {
-	return "notmagic: Go on the yaegi interpreter"
+// sessionOutput forwards a session's output to the kernel's cell output.
+type sessionOutput struct{ out outputSink }
+
+func (o sessionOutput) Stream(name, text string) { o.out.stream(name, text) }
+func (o sessionOutput) Display(d session.Display) {
+	o.out.display(display{data: bundle(d.Data), metadata: d.Metadata, id: d.ID, update: d.Update})
 }
+func (o sessionOutput) Clear(wait bool) { o.out.clear(wait) }
+func (o sessionOutput) Input(prompt string, password bool) (string, error) {
+	return o.out.input(prompt, password)
+}
+
+func (si *sessionInterp) execute(ctx context.Context, code string, out outputSink) (bundle, *cellError) {
+	res, err := si.s.Execute(ctx, code, sessionOutput{out})
+	if err != nil {
+		var se *session.Error
+		if errors.As(err, &se) {
+			return nil, &cellError{name: se.Name, value: se.Value, traceback: se.Traceback}
+		}
+		return nil, &cellError{name: "Error", value: err.Error(), traceback: []string{err.Error()}}
+	}
+	if res == nil {
+		return nil, nil
+	}
+	return bundle(res), nil
+}
+
+// The session's completion, inspection and is-complete are used as soon as it provides them.
+type (
+	completer interface {
+		Complete(string, int) ([]string, int, int)
+	}
+	inspector interface {
+		Inspect(string, int, int) (session.MIMEBundle, bool)
+	}
+	isCompleter interface{ IsComplete(string) (string, string) }
+)
+
+func (si *sessionInterp) complete(code string, cursor int) ([]string, int, int) {
+	if c, ok := any(si.s).(completer); ok {
+		return c.Complete(code, cursor)
+	}
+	return nil, cursor, cursor
+}
+
+func (si *sessionInterp) inspect(code string, cursor, detail int) (bundle, bool) {
+	if c, ok := any(si.s).(inspector); ok {
+		d, found := c.Inspect(code, cursor, detail)
+		return bundle(d), found
+	}
+	return nil, false
+}
+
+func (si *sessionInterp) isComplete(code string) (string, string) {
+	if c, ok := any(si.s).(isCompleter); ok {
+		return c.IsComplete(code)
+	}
+	return "unknown", ""
+}
+
+func (si *sessionInterp) close() error { return si.s.Close() }
+
+func banner() string { return session.Banner() }
