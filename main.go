@@ -15,6 +15,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/notmagic/notmagic/kernel"
 )
 
 // version is the release of this build.
@@ -28,8 +30,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"kernel", "run the Jupyter kernel (started by Jupyter with -f CONNECTION_FILE)", nil},
-		{"install", "install the Jupyter kernelspec", nil},
+		{"kernel", "run the Jupyter kernel (started by Jupyter with -f CONNECTION_FILE)", kernel.Main},
+		{"install", "install the Jupyter kernelspec", kernel.InstallMain},
 		{"repl", "start an interactive Go session in the terminal", nil},
 		{"run", "run a lesson (percent format) or a Go file as a script", nil},
 		{"notebook", "generate notebooks/ from lessons/", nil},
