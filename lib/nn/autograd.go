@@ -99,7 +99,7 @@ func (t *Tensor) IsLeaf() bool { return t.node == nil && !t.released }
 // receives the sum of the gradients of its uses.
 func (t *Tensor) Backward() {
 	if t.Len() != 1 {
-		fail("backward", shapes(t), "needs a scalar (or use BackwardWith an upstream gradient)")
+		fail("backward", shapes(t), "needs a scalar, this tensor has %d elements (use BackwardWith with an upstream gradient of its shape)", t.Len())
 	}
 	t.BackwardWith(Full(1, t.shape...).To(t.Device()))
 }

@@ -28,6 +28,12 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	case len(ba) == 0:
 		batchShape = bb
 	default:
+		for i := 1; i <= min(len(ba), len(bb)); i++ {
+			if da, db := ba[len(ba)-i], bb[len(bb)-i]; da != db && da != 1 && db != 1 {
+				panic(&Error{Op: "matmul", Shapes: shapes(t, u), sep: " × ",
+					Msg: sprintf("batch dimensions %s and %s do not broadcast", shapeString(ba), shapeString(bb))})
+			}
+		}
 		batchShape = broadcastShapes("matmul", ba, bb)
 		if !equalShape(ba, batchShape) {
 			a = t.expand(append(append([]int{}, batchShape...), m, k))
@@ -276,8 +282,12 @@ func Embedding(table *Tensor, ids []int) *Tensor {
 	})
 }
 
-// MaskedFill returns t with value wherever mask (broadcast to t's shape) is non-zero.
+// MaskedFill returns t with value wherever mask (broadcast to t's shape) is non-zero. The mask is a
+// constant (it gets no gradient); one on the CPU, such as CausalMask's, is copied to t's device.
 func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
+	if mask.Device() == "cpu" && t.Device() != "cpu" {
+		mask = mask.Detach().To(t.Device())
+	}
 	be := sameDevice("masked_fill", t, mask)
 	shape := broadcastShapes("masked_fill", t.shape, mask.shape)
 	if !equalShape(shape, t.shape) {

@@ -45,12 +45,12 @@ func (t *Tensor) Flatten() *Tensor { return t.Reshape(-1) }
 
 // Unsqueeze inserts an axis of size 1 at position axis (0..rank; negative counts from the end).
 func (t *Tensor) Unsqueeze(axis int) *Tensor {
-	r := len(t.shape)
+	r, axis0 := len(t.shape), axis
 	if axis < 0 {
 		axis += r + 1
 	}
 	if axis < 0 || axis > r {
-		fail("unsqueeze", shapes(t), "axis out of range for %d dimensions", r)
+		fail("unsqueeze", shapes(t), "axis %d out of range for %d dimensions", axis0, r)
 	}
 	s := append(append(append([]int{}, t.shape[:axis]...), 1), t.shape[axis:]...)
 	return t.Reshape(s...)
