@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/notmagic/notmagic/internal/gptcmd"
 	"github.com/notmagic/notmagic/kernel"
 )
 
@@ -35,9 +36,9 @@ func commands() []command {
 		{"repl", "start an interactive Go session in the terminal", nil},
 		{"run", "run a lesson (percent format) or a Go file as a script", nil},
 		{"notebook", "generate notebooks/ from lessons/", nil},
-		{"train", "train a GPT on a text file", nil},
-		{"sample", "generate text from a checkpoint", nil},
-		{"bench", "benchmarks: bench gpt | bench matmul", nil},
+		{"train", "train a GPT on a text file", gptcmd.Train},
+		{"sample", "generate text from a checkpoint", gptcmd.Sample},
+		{"bench", "benchmarks: bench gpt | bench matmul", gptcmd.Bench},
 		{"gallery", "write one example of every plot kind to a folder", nil},
 		{"version", "print the version", func([]string) error { fmt.Println("notmagic", version); return nil }},
 	}

@@ -174,3 +174,20 @@ func (m *GPT) String() string {
 	b, _ := json.Marshal(m.Config)
 	return fmt.Sprintf("GPT%s: %d parameters", b, m.NumParams())
 }
+
+// To moves the model's parameters to the named device ("cpu", or "cuda" once lib/gpu is
+// registered), forgetting their gradients; it returns an error naming the devices there are.
+func (m *GPT) To(device string) error {
+	b, err := BackendFor(device)
+	if err != nil {
+		return err
+	}
+	for _, p := range m.Parameters() {
+		t := p.Value
+		if t.Device() != device {
+			t.buf = b.FromHost(t.Data())
+			t.ZeroGrad()
+		}
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+package gptcmd
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/lib/nn/gemm"
+)
+
+// matmulBench runs `notmagic bench matmul`; nil while lib/nn/gemm has no Bench entry point.
+// Wire it as: var matmulBench = gemm.Bench (with the signature func(io.Writer, []string) error).
+var matmulBench func(w io.Writer, args []string) error
+
+// Bench is `notmagic bench WHAT [flags]`: "gpt" runs the GPT training recipe, "matmul" the GEMM benchmark.
+func Bench(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: notmagic bench gpt [flags] | notmagic bench matmul [flags]")
+	}
+	switch args[0] {
+	case "gpt":
+		return BenchGPT(os.Stdout, os.Stderr, args[1:])
+	case "matmul":
+		if matmulBench == nil {
+			fmt.Fprintln(os.Stderr, "bench matmul: not available yet")
+			os.Exit(2)
+		}
+		return matmulBench(os.Stdout, args[1:])
+	}
+	return fmt.Errorf("unknown benchmark %q (have: gpt, matmul)", args[0])
+}
+
+// BenchGPT runs shared/bench/RECIPE.md the way torch_gpt.py does — same flags, defaults, data
+// split, batches, model, AdamW groups, schedule, clipping, evaluation and timing window
+// (iterations 10..end of forward + backward + clip + step, evals excluded) — and prints the same
+// per-eval JSON lines and the final summary line to out, with "peak_rss_mb" added.
+func BenchGPT(out, errOut io.Writer, args []string) error {
+	fs := newFlagSet("bench gpt", errOut)
+	var f modelFlags
+	data := fs.String("data", "", "text file to train on (required), e.g. shared/data/tinyshakespeare.txt")
+	f.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return fmt.Errorf("--data FILE is required (as in torch_gpt.py)")
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	if f.threads > 0 {
+		runtime.GOMAXPROCS(f.threads)
+		gemm.SetThreads(f.threads)
+	}
+	nn.Seed(f.seed)
+	text, err := nn.ReadCorpus(*data)
+	if err != nil {
+		return err
+	}
+	tok := nn.NewCharTokenizer(text)
+	ids, _ := tok.Encode(text)
+	ds, err := nn.NewDataset(ids, 0.9)
+	if err != nil {
+		return err
+	}
+	model, err := nn.NewGPT(f.config(tok.VocabSize()))
+	if err != nil {
+		return err
+	}
+	if err := model.To(f.device); err != nil {
+		return err
+	}
+	params := model.Parameters()
+	opt := nn.NewAdamW(params, float32(f.lr), 0.1)
+	best := inf
+	var times []float64
+	start := time.Now()
+	for it := 0; it <= f.iters; it++ {
+		if it%f.evalEvery == 0 || it == f.iters {
+			tr, va, err := evaluate(model, ds, f.batch, f.block, f.evalIters)
+			if err != nil {
+				return err
+			}
+			best = min(best, va)
+			jsonLine(out, "iter", it, "train_loss", pyRound(tr, 4), "val_loss", pyRound(va, 4))
+		}
+		if it == f.iters {
+			break
+		}
+		opt.SetLR(float32(nn.CosineLR(it, f.warmup, f.iters, f.lr, f.minLR)))
+		t0 := time.Now()
+		x, y, err := ds.Batch("train", f.batch, f.block)
+		if err != nil {
+			return err
+		}
+		loss := model.Loss(model.Forward(x, f.batch, f.block), y)
+		opt.ZeroGrad()
+		loss.Backward()
+		nn.ClipGradNorm(params, 1.0)
+		opt.Step()
+		times = append(times, time.Since(t0).Seconds())
+	}
+	wall := time.Since(start).Seconds()
+	med := median(times)
+	if len(times) > 10 {
+		med = median(times[10:])
+	}
+	tps := 0.0
+	if med > 0 {
+		tps = float64(f.batch*f.block) / med
+	}
+	jsonLine(out, "summary", true, "impl", "notmagic-go", "threads", runtime.GOMAXPROCS(0),
+		"wall_s", pyRound(wall, 2), "median_ms_per_iter", pyRound(med*1e3, 2),
+		"tokens_per_s", int(pyRound(tps, 0)), "best_val_loss", pyRound(best, 4),
+		"peak_rss_mb", pyRound(peakRSSMB(), 1))
+	return nil
+}
+
+var inf = math.Inf(1)
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}

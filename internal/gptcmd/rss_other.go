@@ -1,0 +1,6 @@
+//go:build !unix
+
+package gptcmd
+
+// peakRSSMB returns 0 where the peak resident set size is not available.
+func peakRSSMB() float64 { return 0 }
