@@ -161,9 +161,9 @@ func forEachKernel(t *testing.T, f func(t *testing.T)) {
 // withThreads runs f with n workers and the parallel threshold lowered so small shapes split.
 func withThreads(n int, f func()) {
 	prev := SetThreads(n)
-	prevMin := parallelMinFlops
-	parallelMinFlops = 1
-	defer func() { SetThreads(prev); parallelMinFlops = prevMin }()
+	prevMin, prevChunk := parallelMinFlops, chunkMinFlops
+	parallelMinFlops, chunkMinFlops = 1, 1
+	defer func() { SetThreads(prev); parallelMinFlops, chunkMinFlops = prevMin, prevChunk }()
 	f()
 }
 
@@ -308,6 +308,47 @@ func TestSgemmBatchSharedC(t *testing.T) {
 		for i := range c {
 			if c[i] != want[i] {
 				t.Fatalf("C[%d] = %g, want %g", i, c[i], want[i])
+			}
+		}
+	})
+}
+
+// TestConcurrentCallers: goroutines calling at once share the pool (or fall back to running
+// alone) and every result is right; run with -race to check the pool's hand-offs.
+func TestConcurrentCallers(t *testing.T) {
+	withThreads(3, func() {
+		const m, n, k = 50, 70, 30
+		a := make([]float32, m*k)
+		b := make([]float32, k*n)
+		for i := range a {
+			a[i] = float32(i%9) - 4
+		}
+		for i := range b {
+			b[i] = float32(i%7) - 3
+		}
+		want := make([]float32, m*n)
+		SetThreads(1)
+		Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+		SetThreads(3)
+		errs := make(chan error, 4)
+		for g := 0; g < 4; g++ {
+			go func() {
+				c := make([]float32, m*n)
+				for it := 0; it < 50; it++ {
+					Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+					for i := range c {
+						if c[i] != want[i] {
+							errs <- fmt.Errorf("iteration %d: C[%d] = %g, want %g", it, i, c[i], want[i])
+							return
+						}
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for g := 0; g < 4; g++ {
+			if err := <-errs; err != nil {
+				t.Error(err)
 			}
 		}
 	})
