@@ -1,0 +1,128 @@
+package kernel
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startChildKernel runs the kernel as a separate process (this test binary in kernel mode) on loopback
+// and returns its connection info and process.
+func startChildKernel(t testing.TB) (*ConnectionInfo, *exec.Cmd) {
+	t.Helper()
+	ci := testConnInfo(t, "127.0.0.1", randomKey())
+	b, _ := json.Marshal(ci)
+	file := filepath.Join(t.TempDir(), "kernel.json")
+	if err := os.WriteFile(file, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "kernel", "-f", file, "--quiet")
+	cmd.Env = append(os.Environ(), "NOTMAGIC_KERNEL_CHILD=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return ci, cmd
+}
+
+// rssKiB reads the resident set size of a process from /proc.
+func rssKiB(t testing.TB, pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	t.Fatal("no VmRSS")
+	return 0
+}
+
+// TestThousandExecutesNoGrowth runs 1,000 cells in a row in a kernel process and reports its RSS before
+// and after; growth beyond 64 MiB fails (a leak of a few KiB per cell would show).
+func TestThousandExecutesNoGrowth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long test skipped in -short mode")
+	}
+	ci, cmd := startChildKernel(t)
+	c := newTestClient(t, ci)
+	c.waitReady()
+	cells := []string{"1+1", `fmt.Println("tick")`, "v := 3\nv * v"}
+	run := func(n int) {
+		for i := 0; i < n; i++ {
+			req, rep := c.request(c.shell, "execute_request", map[string]any{"code": cells[i%len(cells)], "silent": false})
+			if s := contentOf(rep)["status"]; s != "ok" {
+				t.Fatalf("cell %d: %v", i, contentOf(rep))
+			}
+			c.outputs(req.Header.MsgID, 10*time.Second)
+			c.mu.Lock()
+			c.iopubMs = c.iopubMs[:0] // the client keeps nothing
+			c.mu.Unlock()
+		}
+	}
+	run(50) // warm up
+	before := rssKiB(t, cmd.Process.Pid)
+	start := time.Now()
+	run(1000)
+	after := rssKiB(t, cmd.Process.Pid)
+	t.Logf("1000 executes in %v: kernel RSS before %.1f MiB, after %.1f MiB (growth %+.1f MiB)",
+		time.Since(start).Round(time.Millisecond), float64(before)/1024, float64(after)/1024, float64(after-before)/1024)
+	if after-before > 64<<10 {
+		t.Errorf("RSS grew by %d KiB over 1000 executes", after-before)
+	}
+}
+
+// TestTenMegabytePrint prints 10 MiB in one cell: it must arrive whole on iopub, and the kernel must
+// keep answering control and heartbeat meanwhile.
+func TestTenMegabytePrint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long test skipped in -short mode")
+	}
+	_, c, _ := startKernel(t)
+	const n = 10 << 20
+	start := time.Now()
+	req := c.message("execute_request", map[string]any{"code": `fmt.Print(strings.Repeat("x", 10<<20))` + "\n" + `fmt.Print("END")`})
+	c.sendOn(c.shell, req)
+	_, rep := c.request(c.control, "kernel_info_request", map[string]any{})
+	if rep.Header.MsgType != "kernel_info_reply" {
+		t.Fatal("control did not answer during the big print")
+	}
+	r := c.recvOn(c.shell, 60*time.Second)
+	if contentOf(r)["status"] != "ok" {
+		t.Fatalf("reply %v", contentOf(r))
+	}
+	ms := c.outputs(req.Header.MsgID, 60*time.Second)
+	took := time.Since(start)
+	out := streamText(ms, "stdout")
+	msgs := 0
+	for _, m := range ms {
+		if m.Header.MsgType == "stream" {
+			msgs++
+		}
+	}
+	t.Logf("10 MiB print arrived in %v as %d stream messages", took.Round(time.Millisecond), msgs)
+	if len(out) != n+3 || strings.Count(out, "x") != n || !strings.HasSuffix(out, "END") {
+		t.Fatalf("got %d bytes (%d x), want %d x then END", len(out), strings.Count(out, "x"), n)
+	}
+	if took > 30*time.Second {
+		t.Errorf("the 10 MiB print took %v", took)
+	}
+	if rep, _ := c.execute("1+1", nil); rep["status"] != "ok" {
+		t.Errorf("next cell: %v", rep)
+	}
+}
