@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""Compare lib/nn/gemm with torch.matmul on this machine and print the ratio table (Markdown).
+
+    /usr/bin/python3 lib/nn/gemm/compare.py [--rounds 2] [--time 0.5] [--threads 1,2]
+
+Run from the repository root. For each thread count it alternates `go run ./lib/nn/gemm/cmd/gemmbench`
+and torch_matmul.py (OMP_NUM_THREADS set to the thread count) for --rounds rounds and keeps each
+implementation's best figure per shape, so a burst of load from other programs hurts both alike.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run_lines(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+
+def key(r):
+    return (r["m"], r["n"], r["k"], r["trans"], r["threads"])
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--time", type=float, default=0.5, help="seconds of timing per shape and run")
+    p.add_argument("--threads", default="1,2")
+    a = p.parse_args()
+    subprocess.run(["go", "build", "-o", "/tmp/gemmbench", "./lib/nn/gemm/cmd/gemmbench"], check=True)
+    best = {"go": {}, "torch": {}}
+    kernel = "?"
+    for t in [int(x) for x in a.threads.split(",")]:
+        env = dict(os.environ, OMP_NUM_THREADS=str(t))
+        for _ in range(a.rounds):
+            for r in run_lines(["/tmp/gemmbench", "-threads", str(t), "-time", f"{a.time}s"]):
+                kernel = r["kernel"]
+                best["go"][key(r)] = max(best["go"].get(key(r), 0), r["gflops"])
+            for r in run_lines([sys.executable, os.path.join(HERE, "torch_matmul.py"), "--threads", str(t),
+                                "--min-time", str(a.time)], env=env):
+                best["torch"][key(r)] = max(best["torch"].get(key(r), 0), r["gflops"])
+    import torch
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; notmagic kernel {kernel}; torch {torch.__version__}")
+    print()
+    print("| m×n×k | trans | threads | notmagic GFLOP/s | torch GFLOP/s | ratio |")
+    print("|---|---|---|---|---|---|")
+    for k in sorted(best["go"], key=lambda k: (k[4], list(best["go"]).index(k))):
+        g, tt = best["go"][k], best["torch"].get(k)
+        ratio = f"{g / tt:.2f}" if tt else "–"
+        print(f"| {k[0]}×{k[1]}×{k[2]} | {k[3]} | {k[4]} | {g:.1f} | {tt if tt else '–'} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
