@@ -11,9 +11,50 @@
 //	loss.Backward()
 //	fmt.Println(w.Grad()) // ∂loss/∂w
 //
+// # Tensors
+//
+// A Tensor is float32, row-major, of any rank (a 0-D tensor is a scalar). Make one from values
+// (New, FromRows, FromFloat64s, Scalar), as a constant (Zeros, Ones, Full, Arange, Eye) or at random
+// (Rand, Randn, Uniform, Normal) from the package's one generator, which Seed makes reproducible.
+// Tensors are values: every operation returns a new tensor; Reshape and Detach share storage with
+// their input. Elementwise operations broadcast as NumPy does; reductions (Sum, Mean, Max and their
+// …Keep forms) take any set of axes, negative axes counting from the end. Data, Rows, Item, At and
+// Float64s copy values out; String prints them the way PyTorch does, summarising tensors of more
+// than 1,000 elements.
+//
+// # Gradients
+//
+// SetRequiresGrad(true) marks a parameter. Operations on it are recorded; Backward on a scalar
+// result (or BackwardWith an upstream gradient for any shape) adds ∂result/∂t into the Grad of every
+// tensor t that requires one. Gradients accumulate across calls until ZeroGrad; a gradient that went
+// through broadcasting is summed back to its input's shape; a tensor used several times receives the
+// sum over its uses. Backward releases the graph, so keeping a loss (for a curve) keeps no
+// activations alive, and a second Backward through a released graph panics instead of silently
+// sending nothing. NoGrad runs code without recording (evaluation, sampling, optimizer steps);
+// Detach cuts a tensor from the graph. Recording is a process-wide switch: do not train in one
+// goroutine while another runs NoGrad.
+//
+// Where a function has a kink the gradient takes a one-sided value: ReLU and ClampMin send none at
+// the kink, Abs sends 0 at 0, and Max shares the gradient equally among tied maxima (as torch.amax).
+// The losses are computed stably: CrossEntropy fuses log-softmax with the loss (logits of 10⁴ are
+// fine), LogSoftmax never takes the log of a rounded-to-zero probability, and
+// BinaryCrossEntropyWithLogits works from logits; BinaryCrossEntropy, which takes probabilities,
+// clamps them to [1e-7, 1−1e-7]. CheckFinite reports a NaN or infinity, e.g. in a diverging loss.
+//
+// Every differentiable operation is tested against central finite differences in float64 and
+// against PyTorch's values and gradients (testdata/gen_golden.py writes the reference values).
+//
+// # Errors
+//
+// Misuse — mismatched shapes, an axis out of range, a target outside the vocabulary, Backward on a
+// tensor without gradients — panics with an *Error that names the operation and the shapes involved,
+// e.g. "matmul: [3 4] × [5 2]: inner dimensions 4 and 5 differ"; nothing returns silently wrong
+// numbers. Recover it with errors.As, or let the notebook show it.
+//
+// # Devices
+//
 // Operations go through a Backend; the CPU backend is the reference and the default, and a GPU
-// backend (lib/gpu) registers itself to be used with Tensor.To. Misuse — mismatched shapes, an axis
-// out of range, a target outside the vocabulary — panics with an *Error that names the operation and
-// the shapes involved; nothing returns silently wrong numbers. Randomness comes from one seedable
-// generator (Seed), so runs are reproducible.
+// backend (lib/gpu) registers itself (RegisterBackend) to be used with Tensor.To. The operands of
+// an operation must be on one device; constant masks made on the CPU (CausalMask) are copied to the
+// tensor's device by MaskedFill.
 package nn
