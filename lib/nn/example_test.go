@@ -122,7 +122,7 @@ func ExampleLayerNorm() {
 	x := nn.New([]float32{1, 2, 3, 4, 10, 20, 30, 40}, 2, 4)
 	gain := nn.Full(2, 4)
 	bias := nn.Ones(4)
-	fmt.Println(nn.LayerNorm(x, nil, nil, 1e-5)) // each row: mean 0, variance 1
+	fmt.Println(nn.LayerNorm(x, nil, nil, 1e-5))                       // each row: mean 0, variance 1
 	fmt.Printf("%.4f\n", nn.LayerNorm(x, gain, bias, 1e-5).Data()[:2]) // 2·x̂ + 1
 	// Output:
 	// tensor([[-1.3416, -0.4472,  0.4472,  1.3416],
