@@ -18,6 +18,9 @@ type kernel struct {
 	// micro-panel has sb = nr; B read in place has sb = ldb. beta == 0 (either sign) must not
 	// read C.
 	micro func(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
+	// half, when not nil, is micro for the first nr/2 columns only, used on edge strips that
+	// narrow: it does half the work.
+	half func(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
 }
 
 // workspace holds the pack buffers of one goroutine; they grow to the largest blocks seen and are
@@ -118,7 +121,7 @@ func serial(p *problem, kern *kernel, ws *workspace) {
 // packed in ws; the ones before are read in place.
 func macro(p *problem, kern *kernel, ws *workspace, ic, mb, jc, nb, pc, kb int, beta float32, aFrom, bFrom int) {
 	mr, nr := kern.mr, kern.nr
-	micro := kern.micro
+	micro, half := kern.micro, kern.half
 	c, ldc, alpha := p.c, p.ldc, p.alpha
 	tile := ws.tile
 	// In-place strides of A: row stride ra, step stride sa.
@@ -154,8 +157,16 @@ func macro(p *problem, kern *kernel, ws *workspace, ic, mb, jc, nb, pc, kb int, 
 				micro(kb, ap, ras, sas, bp, sb, &c[off], ldc, alpha, beta)
 				continue
 			}
-			// Edge tile: compute the full padded tile aside, then merge the valid part.
-			micro(kb, ap, ras, sas, bp, sb, &tile[0], nr, 1, 0)
+			f := micro
+			if half != nil && nn <= nr/2 {
+				if mm == mr && nn == nr/2 {
+					half(kb, ap, ras, sas, bp, sb, &c[off], ldc, alpha, beta)
+					continue
+				}
+				f = half
+			}
+			// Edge tile: compute the padded tile aside (row stride nr), then merge the valid part.
+			f(kb, ap, ras, sas, bp, sb, &tile[0], nr, 1, 0)
 			for i := 0; i < mm; i++ {
 				row := c[off+i*ldc : off+i*ldc+nn]
 				t := tile[i*nr : i*nr+nn]

@@ -22,13 +22,13 @@ func rowAddr(i int) string {
 		"(SI)(R10*2)", "(SI)(R12*1)", "(SI)(R9*8)", "(BX)", "(BX)(R9*1)", "(BX)(R9*2)"}[i]
 }
 
-// kernel writes one micro-kernel: mr rows, two vectors of width vw bytes per row, register
-// prefix reg ("Z" or "Y"), accumulators in reg0..reg(2mr-1), B in the next two, broadcasts after.
-func kernel(name string, mr, vw int, reg string) {
-	nr := 2 * vw / 4
-	acc := 2 * mr
+// kernel writes one micro-kernel: mr rows, nv (1 or 2) vectors of width vw bytes per row,
+// register prefix reg ("Z" or "Y"); accumulators in reg0..reg(nv·mr-1), then B, then broadcasts.
+func kernel(name string, mr, nv, vw int, reg string) {
+	nr := nv * vw / 4
+	acc := nv * mr
 	b0, b1 := acc, acc+1
-	bc := acc + 2 // first broadcast register
+	bc := acc + nv // first broadcast register
 	nbc := 4
 	if reg == "Y" {
 		nbc = 2
@@ -37,7 +37,7 @@ func kernel(name string, mr, vw int, reg string) {
 	w("// func %s(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)", name)
 	w("//")
 	w("// C[0:%d, 0:%d] = alpha·A·B + beta·C, A(i, q) = a[i·ra + q·sa], B(q, j) = b[q·sb + j], C(i, j) = c[i·ldc + j].", mr, nr)
-	w("// beta == ±0 never reads C. Accumulators: row i in %s%d, %s%d+1 (2i, 2i+1).", reg, 0, reg, 0)
+	w("// beta == ±0 never reads C.")
 	w("TEXT ·%s(SB), NOSPLIT, $0-72", name)
 	w("\tMOVQ k+0(FP), CX")
 	w("\tMOVQ a+8(FP), SI")
@@ -67,19 +67,22 @@ func kernel(name string, mr, vw int, reg string) {
 	w("\tMOVQ DX, AX")
 	for i := 0; i < mr; i++ {
 		w("\tPREFETCHT0 (AX)")
-		w("\tPREFETCHT0 %d(AX)", 2*vw-4)
+		w("\tPREFETCHT0 %d(AX)", nv*vw-4)
 		w("\tADDQ R8, AX")
 	}
 	w("\tMOVQ sb+40(FP), AX")
 	w("\tSHLQ $2, AX")
 	step := func() {
 		w("\tVMOVUPS (DI), %s%d", reg, b0)
-		w("\tVMOVUPS %d(DI), %s%d", vw, reg, b1)
+		if nv == 2 {
+			w("\tVMOVUPS %d(DI), %s%d", vw, reg, b1)
+		}
 		for i := 0; i < mr; i++ {
 			r := bc + i%nbc
 			w("\tVBROADCASTSS %s, %s%d", rowAddr(i), reg, r)
-			w("\tVFMADD231PS %s%d, %s%d, %s%d", reg, b0, reg, r, reg, 2*i)
-			w("\tVFMADD231PS %s%d, %s%d, %s%d", reg, b1, reg, r, reg, 2*i+1)
+			for v := 0; v < nv; v++ {
+				w("\tVFMADD231PS %s%d, %s%d, %s%d", reg, b0+v, reg, r, reg, nv*i+v)
+			}
 		}
 		w("\tADDQ R13, SI")
 		if mr > 9 {
@@ -110,22 +113,23 @@ func kernel(name string, mr, vw int, reg string) {
 	w("\tJZ   %s_storez", name)
 	w("\tVBROADCASTSS beta+68(FP), %s%d", reg, beta)
 	for i := 0; i < mr; i++ {
-		w("\tVMULPS %s%d, %s%d, %s%d", reg, alpha, reg, 2*i, reg, 2*i)
-		w("\tVMULPS %s%d, %s%d, %s%d", reg, alpha, reg, 2*i+1, reg, 2*i+1)
-		w("\tVFMADD231PS (DX), %s%d, %s%d", reg, beta, reg, 2*i)
-		w("\tVFMADD231PS %d(DX), %s%d, %s%d", vw, reg, beta, reg, 2*i+1)
-		w("\tVMOVUPS %s%d, (DX)", reg, 2*i)
-		w("\tVMOVUPS %s%d, %d(DX)", reg, 2*i+1, vw)
+		for v := 0; v < nv; v++ {
+			x := nv*i + v
+			w("\tVMULPS %s%d, %s%d, %s%d", reg, alpha, reg, x, reg, x)
+			w("\tVFMADD231PS %d(DX), %s%d, %s%d", v*vw, reg, beta, reg, x)
+			w("\tVMOVUPS %s%d, %d(DX)", reg, x, v*vw)
+		}
 		w("\tADDQ R8, DX")
 	}
 	w("\tVZEROUPPER")
 	w("\tRET")
 	w("%s_storez:", name)
 	for i := 0; i < mr; i++ {
-		w("\tVMULPS %s%d, %s%d, %s%d", reg, alpha, reg, 2*i, reg, 2*i)
-		w("\tVMULPS %s%d, %s%d, %s%d", reg, alpha, reg, 2*i+1, reg, 2*i+1)
-		w("\tVMOVUPS %s%d, (DX)", reg, 2*i)
-		w("\tVMOVUPS %s%d, %d(DX)", reg, 2*i+1, vw)
+		for v := 0; v < nv; v++ {
+			x := nv*i + v
+			w("\tVMULPS %s%d, %s%d, %s%d", reg, alpha, reg, x, reg, x)
+			w("\tVMOVUPS %s%d, %d(DX)", reg, x, v*vw)
+		}
 		w("\tADDQ R8, DX")
 	}
 	w("\tVZEROUPPER")
@@ -144,8 +148,10 @@ func main() {
 	w("// (ra = 1, sa = mr), a row-major A in place (ra = lda, sa = 1) or a transposed one (ra = 1,")
 	w("// sa = lda); B likewise through its step stride sb.")
 	w("")
-	kernel("sgemmAVX512_12x32", 12, 64, "Z")
-	kernel("sgemmAVX2_6x16", 6, 32, "Y")
+	kernel("sgemmAVX512_12x32", 12, 2, 64, "Z")
+	kernel("sgemmAVX512_12x16", 12, 1, 64, "Z")
+	kernel("sgemmAVX2_6x16", 6, 2, 32, "Y")
+	kernel("sgemmAVX2_6x8", 6, 1, 32, "Y")
 	if err := os.WriteFile("kernel_amd64.s", []byte(b.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -5,10 +5,10 @@ import "golang.org/x/sys/cpu"
 //go:generate go run gen_amd64.go
 
 // avx2Kernel is the AVX2+FMA micro-kernel: a 6×16 tile of C in twelve YMM accumulators.
-var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX2_6x16}
+var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX2_6x16, half: sgemmAVX2_6x8}
 
 // avx512Kernel is the AVX-512 micro-kernel: a 12×32 tile of C in twenty-four ZMM accumulators.
-var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX512_12x32}
+var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX512_12x32, half: sgemmAVX512_12x16}
 
 func hasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 
@@ -42,3 +42,13 @@ func sgemmAVX2_6x16(k int, a *float32, ra, sa int, b *float32, sb int, c *float3
 //
 //go:noescape
 func sgemmAVX512_12x32(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
+
+// sgemmAVX2_6x8 is sgemmAVX2_6x16 for the first 8 columns only (edge strips).
+//
+//go:noescape
+func sgemmAVX2_6x8(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
+
+// sgemmAVX512_12x16 is sgemmAVX512_12x32 for the first 16 columns only (edge strips).
+//
+//go:noescape
+func sgemmAVX512_12x16(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
