@@ -146,3 +146,15 @@ func TestPyFormatting(t *testing.T) {
 		t.Error("median")
 	}
 }
+
+func TestTrainZeroItersStillSaves(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "m.safetensors")
+	var out, errOut bytes.Buffer
+	args := append([]string{"--data", corpusFile(t), "--iters", "0", "--out", ckpt}, strings.Fields(tiny)...)
+	if err := TrainTo(context.Background(), &out, &errOut, args); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(ckpt); err != nil {
+		t.Fatal("no checkpoint after --iters 0:", err)
+	}
+}

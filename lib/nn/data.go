@@ -86,8 +86,7 @@ func GoRoot() (string, error) {
 			return r, nil
 		}
 	}
-	//lint:ignore SA1019 a fallback when the go command is absent
-	if r := runtime.GOROOT(); r != "" { //nolint:staticcheck
+	if r := runtime.GOROOT(); r != "" { // the root this binary was built with, a fallback
 		return r, nil
 	}
 	if r := os.Getenv("GOROOT"); r != "" {
