@@ -63,11 +63,11 @@ func (s *Session) panicError(r any) *Error {
 		if ctx == nil {
 			ctx = c
 		}
-		fn := strings.TrimSuffix(m[3], "(...)")
-		fn = strings.TrimPrefix(fn, "main.")
+		fn := strings.ReplaceAll(strings.TrimSuffix(m[3], "(...)"), mainAlias, "main")
 		if fn == "main" {
 			fn = "the cell"
 		}
+		fn = strings.TrimPrefix(fn, "main.")
 		tb = append(tb, fmt.Sprintf("  at %s in %s", where, fn))
 	}
 	tb = append(tb, ctx...)

@@ -550,6 +550,7 @@ func (s *Session) compileError(name string, err error) error {
 }
 
 func (s *Session) errorFrom(name, msg string) *Error {
+	msg = strings.ReplaceAll(msg, mainAlias, "main")
 	// Positions without a cell band (e.g. "5:3: …" from a line the mapping misses) are left as they are.
 	mapped, context := s.mapPos(msg)
 	tb := []string{red(name) + ": " + mapped}

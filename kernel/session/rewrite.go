@@ -19,13 +19,17 @@ var intTypes = map[string]bool{
 	"uint16": true, "uint32": true, "uint64": true, "uintptr": true, "byte": true, "rune": true,
 }
 
+// mainAlias is what the identifier main becomes in cells.
+const mainAlias = "__nmmain"
+
 // rewrite applies the session's rewrites to n in place and returns the single-variable range statements
 // whose operand it could not classify (the compile step rewrites them if yaegi fails):
 //
 //   - every for and range loop body starts with `if *__nm.Stop != 0 { __nm.Interrupted() }`;
 //   - `go f(a, b)` becomes `{ f', a', b' := f, a, b; __nm.Go(func() { f'(a', b') }) }`, so that the
 //     goroutine runs under a compiled recover (arguments are still evaluated at the go statement);
-//   - `for i := range n` with n an integer becomes a counted loop.
+//   - `for i := range n` with n an integer becomes a counted loop;
+//   - the identifier main becomes __nmmain (yaegi would run a function main after every later declaration).
 func (s *Session) rewrite(n ast.Node) []rangeSite {
 	ints := s.intNames()
 	var lists []*[]ast.Stmt
@@ -33,6 +37,11 @@ func (s *Session) rewrite(n ast.Node) []rangeSite {
 	var unknown []rangeSite
 	ast.Inspect(n, func(x ast.Node) bool {
 		switch x := x.(type) {
+		case *ast.Ident:
+			// yaegi runs a package-level main after compiling any later declaration: rename it.
+			if x.Name == "main" {
+				x.Name = mainAlias
+			}
 		case *ast.BlockStmt:
 			lists = append(lists, &x.List)
 		case *ast.CaseClause:
@@ -74,6 +83,9 @@ func (s *Session) rewrite(n ast.Node) []rangeSite {
 		}
 		return true
 	})
+	if f, ok := n.(*ast.File); ok {
+		f.Name.Name = "main" // the package clause keeps its name
+	}
 	for _, body := range loops {
 		body.List = append([]ast.Stmt{checkStmt(body.Lbrace)}, body.List...)
 	}

@@ -1,0 +1,358 @@
+// Package runner implements `notmagic run FILE`: it runs a lesson (percent format, see package lesson)
+// cell by cell, or a plain Go `package main` file (its main function), on the interpreter session,
+// printing output to the terminal and writing images into an output folder.
+//
+// On an error the run stops and exits non-zero, naming the cell and the file line. NOTMAGIC_QUICK=1
+// asks lessons to take fewer steps (display.Quick).
+package runner
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	"golang.org/x/term"
+
+	"github.com/notmagic/notmagic/kernel/lesson"
+	"github.com/notmagic/notmagic/kernel/session"
+)
+
+// Main is `notmagic run FILE [--out DIR] [--quiet] [ARGS...]`.
+func Main(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	out := fs.String("out", "", "folder for images (default out/<file name>)")
+	quiet := fs.Bool("quiet", false, "do not print markdown cells")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: notmagic run FILE [--out DIR] [--quiet] [ARGS...]\n\nRuns a lesson (// %% cells) or a Go package main file.")
+		fs.PrintDefaults()
+	}
+	// accept flags before and after FILE
+	var file string
+	var rest []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if file == "" {
+			file = args[0]
+		} else {
+			rest = append(rest, args[0])
+		}
+		args = args[1:]
+	}
+	if file == "" {
+		fs.Usage()
+		return errors.New("missing FILE")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := Run(ctx, file, Config{OutDir: *out, Quiet: *quiet, Args: rest, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin})
+	if code, ok := session.ExitCode(err); ok {
+		os.Exit(code)
+	}
+	return err
+}
+
+// Config configures Run.
+type Config struct {
+	OutDir         string    // images folder; default out/<file name without extension>
+	Quiet          bool      // do not print markdown cells
+	Args           []string  // extra program arguments (os.Args[1:] in the script)
+	Stdout, Stderr io.Writer // where text goes (the session's compiled code writes to the process's own fds)
+	Stdin          io.Reader
+}
+
+// CellError is a failed cell of a run.
+type CellError struct {
+	File string
+	Cell int // 1-based index among code cells (0 for a plain Go file)
+	Line int // the file line where the cell starts
+	Err  *session.Error
+}
+
+func (e *CellError) Error() string {
+	if e.Cell == 0 {
+		return fmt.Sprintf("%s: %s: %s", e.File, e.Err.Name, e.Err.Value)
+	}
+	return fmt.Sprintf("%s: cell %d (line %d): %s: %s", e.File, e.Cell, e.Line, e.Err.Name, e.Err.Value)
+}
+
+// Unwrap returns the session error.
+func (e *CellError) Unwrap() error { return e.Err }
+
+// Run runs file to the end or to its first error.
+func Run(ctx context.Context, file string, cfg Config) error {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	if cfg.OutDir == "" {
+		base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+		cfg.OutDir = filepath.Join("out", base)
+	}
+	tty := isTerminal(cfg.Stdout)
+	term := NewTerminal(cfg.Stdout, cfg.Stderr, cfg.Stdin, tty)
+	s, err := session.New(session.Options{
+		ImageDir: cfg.OutDir,
+		Stdin:    cfg.Stdin,
+		Direct:   cfg.Stdout == os.Stdout && cfg.Stderr == os.Stderr, // else capture into cfg's writers
+		Args:     append([]string{file}, cfg.Args...),
+		LiveText: term.LiveText,
+	})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	if !lesson.IsLesson(src) {
+		return runPlain(ctx, s, file, src, term)
+	}
+	cells, err := lesson.Parse(src)
+	if err != nil {
+		return fmt.Errorf("%s: %v", file, err)
+	}
+	n := 0
+	for _, c := range cells {
+		if c.Markdown {
+			if !cfg.Quiet && c.Source != "" {
+				term.Markdown(c.Source)
+			}
+			continue
+		}
+		n++
+		if strings.TrimSpace(c.Source) == "" {
+			continue
+		}
+		res, err := s.ExecuteSource(ctx, c.Source, term, session.Source{Name: file, Line: c.Line})
+		term.EndCell()
+		if err != nil {
+			return cellError(file, n, c.Line, err, term)
+		}
+		term.Result(res)
+	}
+	return nil
+}
+
+// runPlain runs a Go package main file: its declarations, then main().
+func runPlain(ctx context.Context, s *session.Session, file string, src []byte, term *Terminal) error {
+	f, err := parser.ParseFile(token.NewFileSet(), file, src, parser.PackageClauseOnly)
+	if err != nil {
+		return fmt.Errorf("%s is neither a lesson (no // %%%% cells) nor Go source: %v", file, err)
+	}
+	if f.Name.Name != "main" {
+		return fmt.Errorf("%s: package %s: a Go file to run must be package main", file, f.Name.Name)
+	}
+	if _, err := s.ExecuteSource(ctx, string(src), term, session.Source{Name: file, Line: 1}); err != nil {
+		return cellError(file, 0, 1, err, term)
+	}
+	if !hasMain.Match(src) {
+		return fmt.Errorf("%s: no func main()", file)
+	}
+	_, err = s.ExecuteSource(ctx, "main()", term, session.Source{Name: file + " (main)", Line: 1})
+	term.EndCell()
+	if err != nil {
+		return cellError(file, 0, 1, err, term)
+	}
+	return nil
+}
+
+var hasMain = regexp.MustCompile(`(?m)^func main\(\)`)
+
+func cellError(file string, n, line int, err error, term *Terminal) error {
+	var e *session.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	if _, ok := session.ExitCode(e); ok {
+		return e
+	}
+	term.Error(e)
+	return &CellError{File: file, Cell: n, Line: line, Err: e}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// Terminal is a session.Output that prints to a terminal or a log: streams as they come, displays by
+// their text (images are already files, shown by path), results after the cell, errors with their
+// traceback (ANSI colours only on a terminal).
+type Terminal struct {
+	mu            sync.Mutex
+	stdout, stder io.Writer
+	stdin         io.Reader
+	tty           bool
+	live          bool // a live line is on screen
+}
+
+// NewTerminal returns a Terminal writing to stdout and stderr; tty enables colours and live lines.
+func NewTerminal(stdout, stderr io.Writer, stdin io.Reader, tty bool) *Terminal {
+	return &Terminal{stdout: stdout, stder: stderr, stdin: stdin, tty: tty}
+}
+
+func (t *Terminal) endLive() {
+	if t.live {
+		fmt.Fprintln(t.stdout)
+		t.live = false
+	}
+}
+
+// Stream prints text to stdout or stderr.
+func (t *Terminal) Stream(name, text string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.endLive()
+	if name == "stderr" {
+		io.WriteString(t.stder, text)
+	} else {
+		io.WriteString(t.stdout, text)
+	}
+}
+
+// Display prints the text form of a display (markdown as is, images as their file path).
+func (t *Terminal) Display(d session.Display) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	text := bundleText(d.Data)
+	if text == "" {
+		return
+	}
+	if d.ID != "" && t.tty && !strings.Contains(text, "\n") {
+		// a display that updates in place: redraw one line
+		fmt.Fprintf(t.stdout, "\r\x1b[K%s", text)
+		t.live = true
+		return
+	}
+	t.endLive()
+	fmt.Fprintln(t.stdout, text)
+}
+
+// Clear does nothing in a terminal.
+func (t *Terminal) Clear(bool) {}
+
+// Input reads a line from stdin.
+func (t *Terminal) Input(prompt string, password bool) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stdin == nil {
+		return "", errors.New("no standard input")
+	}
+	fmt.Fprint(t.stdout, prompt)
+	var b []byte
+	one := make([]byte, 1)
+	for {
+		n, err := t.stdin.Read(one)
+		if n == 1 {
+			if one[0] == '\n' {
+				break
+			}
+			b = append(b, one[0])
+		}
+		if err != nil {
+			if len(b) > 0 {
+				break
+			}
+			return "", err
+		}
+	}
+	return strings.TrimRight(string(b), "\r"), nil
+}
+
+// LiveText shows a progress line (redrawn in place on a terminal; only final lines in a log).
+func (t *Terminal) LiveText(text string, final bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.tty {
+		if final {
+			fmt.Fprintln(t.stdout, text)
+		}
+		return
+	}
+	fmt.Fprintf(t.stdout, "\r\x1b[K%s", text)
+	t.live = true
+	if final {
+		t.endLive()
+	}
+}
+
+// Markdown prints a markdown cell's text.
+func (t *Terminal) Markdown(text string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.endLive()
+	if t.tty {
+		fmt.Fprintf(t.stdout, "\x1b[2m%s\x1b[0m\n\n", text)
+	} else {
+		fmt.Fprintf(t.stdout, "%s\n\n", text)
+	}
+}
+
+// Result prints a cell's result.
+func (t *Terminal) Result(b session.MIMEBundle) {
+	if b == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.endLive()
+	if text := bundleText(b); text != "" {
+		fmt.Fprintln(t.stdout, text)
+	}
+}
+
+// Error prints a cell's error and traceback to stderr.
+func (t *Terminal) Error(e *session.Error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.endLive()
+	lines := e.Traceback
+	if len(lines) == 0 {
+		lines = []string{e.Name + ": " + e.Value}
+	}
+	for _, l := range lines {
+		if !t.tty {
+			l = ansi.ReplaceAllString(l, "")
+		}
+		fmt.Fprintln(t.stder, l)
+	}
+}
+
+// EndCell finishes a live line left by the cell.
+func (t *Terminal) EndCell() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.endLive()
+}
+
+// bundleText is the terminal form of a bundle.
+func bundleText(b session.MIMEBundle) string {
+	for _, k := range []string{"text/plain", "text/markdown", "text/latex"} {
+		if s, ok := b[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}

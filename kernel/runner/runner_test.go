@@ -1,0 +1,161 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/notmagic/notmagic/kernel/session"
+)
+
+func write(t *testing.T, name, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runFile(t *testing.T, path string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), path, Config{OutDir: filepath.Join(t.TempDir(), "out"), Stdout: &out, Stderr: &errb})
+	return out.String(), errb.String(), err
+}
+
+func TestPlainMain(t *testing.T) {
+	p := write(t, "prog.go", `package main
+
+import "fmt"
+
+func helper() int { return 41 }
+
+func main() {
+	fmt.Println("answer", helper()+1)
+}
+
+func other() {}
+`)
+	out, errs, err := runFile(t, p)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errs)
+	}
+	if strings.Count(out, "answer 42") != 1 {
+		t.Errorf("output %q", out)
+	}
+}
+
+const lessonSrc = `//go:build ignore
+
+// %% [markdown]
+// # Squares
+// We square numbers.
+
+// %%
+xs := []int{1, 2, 3}
+sq := 0
+for _, x := range xs {
+	sq += x * x
+}
+fmt.Println("sum of squares", sq)
+
+// %%
+import "image"
+img := image.NewGray(image.Rect(0, 0, 4, 4))
+img
+
+// %%
+display.Quick()
+`
+
+func TestLesson(t *testing.T) {
+	t.Setenv("NOTMAGIC_QUICK", "1")
+	p := write(t, "squares.go", lessonSrc)
+	outDir := filepath.Join(t.TempDir(), "imgs")
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), p, Config{OutDir: outDir, Stdout: &out, Stderr: &errb})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	for _, want := range []string{"# Squares", "sum of squares 14", "[image: " + filepath.Join(outDir, "image-001.png") + "]", "true"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(outDir, "image-001.png")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestLessonErrors(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"// %%\nx := 1\n\n// %%\ny := x +\n  undefinedThing\n", "cell 2 (line 5): CompileError: %s:6:3: undefined: undefinedThing"},
+		{"// %%\nfunc f() { panic(\"deep\") }\n// %%\n\nf()\n", "cell 2 (line 5): panic: deep"},
+		{"// %%\nnn.MatMul(nn.Zeros(2, 3), nn.Zeros(2, 3))\n", "cell 1 (line 2): nn.Error: matmul"},
+	}
+	for _, c := range cases {
+		p := write(t, "bad.go", c.src)
+		_, errs, err := runFile(t, p)
+		var ce *CellError
+		if !errors.As(err, &ce) {
+			t.Fatalf("%q: got %v", c.src, err)
+		}
+		want := c.want
+		if strings.Contains(want, "%s") {
+			want = strings.ReplaceAll(want, "%s", p)
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q, want %q", err, want)
+		}
+		if errs == "" || strings.Contains(errs, "\x1b[") {
+			t.Errorf("stderr traceback %q (no colours expected off a terminal)", errs)
+		}
+	}
+}
+
+func TestPlainExit(t *testing.T) {
+	p := write(t, "exit.go", "package main\n\nimport \"os\"\n\nfunc main() { os.Exit(3) }\n")
+	_, _, err := runFile(t, p)
+	if code, ok := session.ExitCode(err); !ok || code != 3 {
+		t.Errorf("got %v", err)
+	}
+	p = write(t, "lib.go", "package notmain\n")
+	if _, _, err := runFile(t, p); err == nil || !strings.Contains(err.Error(), "package main") {
+		t.Errorf("package notmain: %v", err)
+	}
+}
+
+// TestBinary builds notmagic and runs a lesson and a failing one through `notmagic run`.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "notmagic")
+	build := exec.Command("go", "build", "-o", bin, "github.com/notmagic/notmagic")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	p := write(t, "squares.go", lessonSrc)
+	cmd := exec.Command(bin, "run", p, "--out", t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "sum of squares 14") {
+		t.Errorf("run: %v\n%s", err, out)
+	}
+	p = write(t, "bad.go", "// %%\nx := 1\n// %%\npanic(\"stop here\")\n")
+	out, err = exec.Command(bin, "run", p).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "cell 2 (line 4)") {
+		t.Errorf("failing lesson: %v\n%s", err, out)
+	}
+	p = write(t, "exit.go", "package main\nimport \"os\"\nfunc main() { os.Exit(7) }\n")
+	err = exec.Command(bin, "run", p).Run()
+	if !errors.As(err, &ee) || ee.ExitCode() != 7 {
+		t.Errorf("exit code: %v", err)
+	}
+}
