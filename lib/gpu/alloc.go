@@ -1,0 +1,180 @@
+package gpu
+
+import (
+	"fmt"
+	"math/bits"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// sizeClass rounds a request of n bytes up to the size the caching allocator deals in: 512 bytes at
+// least, powers of two below 1 MiB, and eight steps per power of two above (at most 12.5% waste).
+// Blocks of one class are interchangeable, so a freed block serves the next request of its class.
+func sizeClass(n uint64) uint64 {
+	const small = 512
+	if n <= small {
+		return small
+	}
+	if n < 1<<20 {
+		return 1 << bits.Len64(n-1)
+	}
+	p := uint64(1) << (bits.Len64(n) - 1) // highest power of two ≤ n
+	step := p / 8
+	return (n + step - 1) / step * step
+}
+
+// MemStats describes the caching allocator's device memory.
+type MemStats struct {
+	InUse     uint64 // bytes in live buffers (by size class)
+	Cached    uint64 // bytes in free blocks kept for reuse
+	Peak      uint64 // the largest InUse + Cached seen
+	Allocs    uint64 // buffers handed out
+	Hits      uint64 // of those, served from the cache
+	DeviceOps uint64 // cuMemAlloc calls
+	Released  uint64 // cached blocks given back to the driver under memory pressure
+	GCs       uint64 // garbage collections the allocator asked for
+}
+
+// allocator is a caching device allocator: free blocks wait in per-size-class lists and are reused,
+// since cuMemAlloc and cuMemFree are slow and synchronising. Buffers come back when the Go garbage
+// collector finds them unreachable (runtime.AddCleanup) or, for the backend's own scratch buffers, at
+// once. Reuse is safe without events because every use of device memory is queued in order on the
+// backend's one stream. Device memory is invisible to the Go heap, so the allocator also asks for a
+// collection after gcEvery bytes of new allocations, and before reporting that the device is full.
+type allocator struct {
+	mu      sync.Mutex
+	free    map[uint64][]uintptr
+	stats   MemStats
+	sinceGC uint64
+	gcEvery uint64
+
+	devAlloc func(bytes uint64) (uintptr, error) // cuMemAlloc through the worker
+	devFree  func(ptrs []uintptr) error          // synchronise, then cuMemFree each
+}
+
+func newAllocator(gcEvery uint64, devAlloc func(uint64) (uintptr, error), devFree func([]uintptr) error) *allocator {
+	return &allocator{free: map[uint64][]uintptr{}, gcEvery: gcEvery, devAlloc: devAlloc, devFree: devFree}
+}
+
+// get returns a block of the size class of n bytes.
+func (a *allocator) get(n uint64) (uintptr, uint64, error) {
+	c := sizeClass(n)
+	a.mu.Lock()
+	a.stats.Allocs++
+	if p, ok := a.pop(c); ok {
+		a.stats.Hits++
+		a.stats.InUse += c
+		a.mu.Unlock()
+		return p, c, nil
+	}
+	a.sinceGC += c
+	collect := a.gcEvery > 0 && a.sinceGC >= a.gcEvery
+	if collect {
+		a.sinceGC = 0
+	}
+	a.mu.Unlock()
+	if collect {
+		// Unreachable buffers hold device memory the Go heap does not see: find them now.
+		a.collect(time.Millisecond)
+		a.mu.Lock()
+		if p, ok := a.pop(c); ok {
+			a.stats.Hits++
+			a.stats.InUse += c
+			a.mu.Unlock()
+			return p, c, nil
+		}
+		a.mu.Unlock()
+	}
+	p, err := a.devAlloc(c)
+	if err != nil && isOutOfMemory(err) {
+		// Out of memory: collect garbage and retry from the cache, then give every cached block back.
+		a.collect(50 * time.Millisecond)
+		a.mu.Lock()
+		if q, ok := a.pop(c); ok {
+			a.stats.Hits++
+			a.stats.InUse += c
+			a.mu.Unlock()
+			return q, c, nil
+		}
+		a.mu.Unlock()
+		if rerr := a.release(); rerr != nil {
+			return 0, 0, rerr
+		}
+		p, err = a.devAlloc(c)
+	}
+	if err != nil {
+		s := a.Stats()
+		return 0, 0, fmt.Errorf("gpu: cannot allocate %d bytes (%d in use, %d cached): %w", c, s.InUse, s.Cached, err)
+	}
+	a.mu.Lock()
+	a.stats.DeviceOps++
+	a.stats.InUse += c
+	a.stats.Peak = max(a.stats.Peak, a.stats.InUse+a.stats.Cached)
+	a.mu.Unlock()
+	return p, c, nil
+}
+
+// pop takes a cached block of class c; a.mu is held.
+func (a *allocator) pop(c uint64) (uintptr, bool) {
+	l := a.free[c]
+	if len(l) == 0 {
+		return 0, false
+	}
+	p := l[len(l)-1]
+	a.free[c] = l[:len(l)-1]
+	a.stats.Cached -= c
+	return p, true
+}
+
+// put returns a block of class c to the cache.
+func (a *allocator) put(p uintptr, c uint64) {
+	a.mu.Lock()
+	a.free[c] = append(a.free[c], p)
+	a.stats.InUse -= c
+	a.stats.Cached += c
+	a.mu.Unlock()
+}
+
+// collect runs the garbage collector and waits up to wait for the cleanups it queued to return blocks.
+func (a *allocator) collect(wait time.Duration) {
+	a.mu.Lock()
+	a.stats.GCs++
+	before := a.stats.Cached
+	a.mu.Unlock()
+	runtime.GC()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		a.mu.Lock()
+		grew := a.stats.Cached > before
+		a.mu.Unlock()
+		if grew {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// release gives every cached block back to the driver.
+func (a *allocator) release() error {
+	a.mu.Lock()
+	var ptrs []uintptr
+	for c, l := range a.free {
+		ptrs = append(ptrs, l...)
+		a.stats.Cached -= c * uint64(len(l))
+		a.stats.Released += uint64(len(l))
+		delete(a.free, c)
+	}
+	a.mu.Unlock()
+	if len(ptrs) == 0 {
+		return nil
+	}
+	return a.devFree(ptrs)
+}
+
+// Stats returns a snapshot of the counters.
+func (a *allocator) Stats() MemStats {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.stats
+}
