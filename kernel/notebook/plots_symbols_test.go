@@ -3,7 +3,6 @@
 package notebook
 
 import (
-	"github.com/notmagic/notmagic/kernel/symbols"
 	"github.com/notmagic/notmagic/plots"
 	"go/constant"
 	"go/token"
@@ -11,9 +10,6 @@ import (
 )
 
 func init() {
-	if _, ok := symbols.Symbols["github.com/notmagic/notmagic/plots/plots"]; ok {
-		return
-	}
 	extraSymbols["github.com/notmagic/notmagic/plots/plots"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Attention":      reflect.ValueOf(plots.Attention),
