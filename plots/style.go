@@ -157,7 +157,7 @@ func (niceTicks) Ticks(min, max float64) []plot.Tick {
 		}
 		t := plot.Tick{Value: v}
 		if r := math.Abs(math.Remainder(v, step)); r < eps || math.Abs(r-step) < eps {
-			t.Label = formatTick(v, step*6)
+			t.Label = formatTick(v, step)
 		}
 		ts = append(ts, t)
 		if len(ts) > 200 {
@@ -184,8 +184,9 @@ func (t innerTicks) Ticks(min, max float64) []plot.Tick {
 	return ts
 }
 
-// formatTick formats v for an axis whose range has width span.
-func formatTick(v, span float64) string {
+// formatTick formats the tick value v on an axis whose labelled ticks are
+// step apart, with just enough decimals to tell neighbours apart.
+func formatTick(v, step float64) string {
 	if v == 0 {
 		return "0"
 	}
@@ -193,23 +194,14 @@ func formatTick(v, span float64) string {
 	if a >= 1e5 || a < 1e-3 {
 		return trimExp(fmt.Sprintf("%.3g", v))
 	}
-	// Enough decimals to tell ticks apart.
 	dec := 0
-	if span > 0 {
-		dec = int(math.Max(0, math.Ceil(-math.Log10(span/10))))
-	}
-	if dec > 6 {
-		dec = 6
+	for ; dec < 6; dec++ {
+		s := step * math.Pow(10, float64(dec))
+		if math.Abs(s-math.Round(s)) < 1e-6*math.Max(1, s) {
+			break
+		}
 	}
 	s := fmt.Sprintf("%.*f", dec, v)
-	if dec > 0 {
-		for s[len(s)-1] == '0' {
-			s = s[:len(s)-1]
-		}
-		if s[len(s)-1] == '.' {
-			s = s[:len(s)-1]
-		}
-	}
 	if s == "-0" {
 		s = "0"
 	}
