@@ -112,6 +112,9 @@ func TestTrainInterruptSaves(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("err = %v", err)
 	}
+	if _, err := os.Stat(ckpt); err != nil {
+		t.Fatal("no checkpoint after an interrupt:", err)
+	}
 }
 
 func TestTrainBPEOnGoSource(t *testing.T) {

@@ -109,7 +109,7 @@ func TrainTo(ctx context.Context, out, errOut io.Writer, args []string) error {
 			}
 			best = min(best, va)
 			jsonLine(out, "iter", it, "train_loss", pyRound(tr, 4), "val_loss", pyRound(va, 4))
-			if it > 0 || it == f.iters {
+			if it > 0 || it == f.iters || stopped {
 				if err := save(it, va); err != nil {
 					return err
 				}
