@@ -49,38 +49,16 @@ func (si *sessionInterp) execute(ctx context.Context, code string, out outputSin
 	return bundle(res), nil
 }
 
-// The session's completion, inspection and is-complete are used as soon as it provides them.
-type (
-	completer interface {
-		Complete(string, int) ([]string, int, int)
-	}
-	inspector interface {
-		Inspect(string, int, int) (session.MIMEBundle, bool)
-	}
-	isCompleter interface{ IsComplete(string) (string, string) }
-)
-
 func (si *sessionInterp) complete(code string, cursor int) ([]string, int, int) {
-	if c, ok := any(si.s).(completer); ok {
-		return c.Complete(code, cursor)
-	}
-	return nil, cursor, cursor
+	return si.s.Complete(code, cursor)
 }
 
 func (si *sessionInterp) inspect(code string, cursor, detail int) (bundle, bool) {
-	if c, ok := any(si.s).(inspector); ok {
-		d, found := c.Inspect(code, cursor, detail)
-		return bundle(d), found
-	}
-	return nil, false
+	d, found := si.s.Inspect(code, cursor, detail)
+	return bundle(d), found
 }
 
-func (si *sessionInterp) isComplete(code string) (string, string) {
-	if c, ok := any(si.s).(isCompleter); ok {
-		return c.IsComplete(code)
-	}
-	return "unknown", ""
-}
+func (si *sessionInterp) isComplete(code string) (string, string) { return session.IsComplete(code) }
 
 func (si *sessionInterp) close() error { return si.s.Close() }
 
