@@ -48,18 +48,19 @@ type Figure struct {
 	body  body
 	err   error
 
-	w, h    float64 // inches; 0 means the kind's default
-	dpi     int
-	xlabel  string
-	ylabel  string
-	logY    bool
-	smooth  int
-	xRange  *[2]float64
-	yRange  *[2]float64
-	colors  *[2]float64
-	annot   bool
-	classes []string
-	scale   float64 // font scale; 0 means 1 (set for panels)
+	w, h      float64 // inches; 0 means the kind's default
+	dpi       int
+	xlabel    string
+	ylabel    string
+	logY      bool
+	smooth    int
+	xRange    *[2]float64
+	yRange    *[2]float64
+	colors    *[2]float64
+	annot     bool
+	diverging bool
+	classes   []string
+	scale     float64 // font scale; 0 means 1 (set for panels)
 }
 
 // body is the kind-specific part of a figure.
@@ -197,6 +198,19 @@ func (f *Figure) ColorRange(min, max float64) *Figure {
 	}
 	f.colors = &[2]float64{min, max}
 	return f
+}
+
+// Diverging colours a heatmap, attention grid or landscape with a
+// blue–white–red diverging map centred on zero (Moreland's smooth
+// cool-warm map), for signed data such as weights or gradients. The range
+// is symmetric about zero unless ColorRange sets it.
+func (f *Figure) Diverging() *Figure {
+	switch f.body.(type) {
+	case *heatBody, *attnBody, *landBody:
+		f.diverging = true
+		return f
+	}
+	return f.notFor("Diverging")
 }
 
 // Annotate writes each cell's value in a heatmap (readable up to about

@@ -128,6 +128,17 @@ func GalleryFigures() (names []string, figs []*Figure) {
 	add("bigrams", Heatmap("Bigram counts (row: first letter, column: next)", counts, alphabet, alphabet).
 		Labels("next character", "character"))
 
+	// 6b. A signed weight matrix on a diverging colour map.
+	wm := make([][]float64, 8)
+	for i := range wm {
+		wm[i] = make([]float64, 12)
+		for j := range wm[i] {
+			wm[i][j] = 0.5 * rng.NormFloat64()
+		}
+	}
+	add("weights_heatmap", Heatmap("Weights of a 12 → 8 linear layer", wm, nil, nil).
+		Diverging().Annotate().Labels("input", "output"))
+
 	// 7. Attention of every layer and head.
 	var layers [][][][]float64
 	for l := 0; l < 2; l++ {

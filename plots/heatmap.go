@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -114,25 +116,48 @@ func tokenLabel(s string) string {
 	return t + strings.Repeat("·", len(s)-len(t))
 }
 
-// colorRange returns the value range mapped to the colour map.
+// heatLayer returns the gonum HeatMap of g coloured by cm.
+func heatLayer(g plotter.GridXYZ, cm palette.ColorMap, vector bool) plot.Plotter {
+	pal := cm.Palette(256).Colors()
+	hm := plotter.NewHeatMap(g, listPalette(pal))
+	hm.Min, hm.Max = cm.Min(), cm.Max()
+	hm.Underflow = pal[0]
+	hm.Overflow = pal[len(pal)-1]
+	c, r := g.Dims()
+	hm.Rasterized = !vector || r*c > 40000
+	return noGlyphs{hm}
+}
+
+// colorMap returns the figure's colour map over [lo, hi]: viridis, or
+// Moreland's blue–red diverging map after Diverging.
+func (f *Figure) colorMap(lo, hi float64) palette.ColorMap {
+	if f.diverging {
+		cm := moreland.SmoothBlueRed()
+		cm.SetMin(lo)
+		cm.SetMax(hi)
+		return cm
+	}
+	return newViridis(lo, hi)
+}
+
+// colorRange returns the value range mapped to the colour map: the data's
+// range, symmetric about zero for a diverging map, unless ColorRange set
+// one.
 func (f *Figure) colorRange(lo, hi float64) (float64, float64) {
 	if f.colors != nil {
 		return f.colors[0], f.colors[1]
+	}
+	if f.diverging {
+		m := math.Max(math.Abs(lo), math.Abs(hi))
+		if m == 0 {
+			m = 1
+		}
+		return -m, m
 	}
 	if lo == hi {
 		return lo - 0.5, hi + 0.5
 	}
 	return lo, hi
-}
-
-// heatLayer returns the gonum HeatMap of g over [lo, hi].
-func heatLayer(g grid, lo, hi float64, vector bool) plot.Plotter {
-	hm := plotter.NewHeatMap(g, viridisPalette(256))
-	hm.Min, hm.Max = lo, hi
-	hm.Underflow = viridisAt(0)
-	hm.Overflow = viridisAt(1)
-	hm.Rasterized = !vector || g.rows*g.cols > 40000
-	return noGlyphs{hm}
 }
 
 // labelTicks returns ticks at 0..n-1 labelled by labels (already in data
@@ -267,7 +292,7 @@ func annotation(v float64, ints bool) string {
 
 // annotations returns a Labels plotter writing each cell's value, in white
 // on dark cells and near-black on light ones.
-func annotations(g grid, lo, hi, cellW, cellH float64, scale float64) (*plotter.Labels, bool) {
+func annotations(g grid, cm palette.ColorMap, cellW, cellH float64, scale float64) (*plotter.Labels, bool) {
 	ints := true
 	for _, v := range g.data {
 		if v != math.Trunc(v) || math.Abs(v) > 1e9 {
@@ -304,29 +329,24 @@ func annotations(g grid, lo, hi, cellW, cellH float64, scale float64) (*plotter.
 		sty := textStyle(vg.Length(size), false)
 		sty.XAlign = draw.XCenter
 		sty.YAlign = draw.YCenter
-		v := g.data[i]
-		t := 0.5
-		if hi > lo {
-			t = (v - lo) / (hi - lo)
-		}
-		if t < 0.6 {
+		v := math.Max(cm.Min(), math.Min(cm.Max(), g.data[i]))
+		sty.Color = color.NRGBA{0x11, 0x11, 0x11, 0xFF}
+		if bg, err := cm.At(v); err == nil && luminance(bg) < 0.45 {
 			sty.Color = color.White
-		} else {
-			sty.Color = color.NRGBA{0x11, 0x11, 0x11, 0xFF}
 		}
 		l.TextStyle[i] = sty
 	}
 	return l, true
 }
 
-// colorBar draws a vertical viridis colour bar for [lo, hi] at the right
-// edge of c, spanning the vertical extent of the data area dataC, and
-// returns the width it used.
-func colorBar(c draw.Canvas, top, bottom vg.Length, lo, hi float64, scale float64) {
+// colorBar draws a vertical colour bar for cm at the right edge of c,
+// spanning the vertical extent [bottom, top] of a data area.
+func colorBar(c draw.Canvas, top, bottom vg.Length, cm palette.ColorMap, scale float64) {
+	lo, hi := cm.Min(), cm.Max()
 	cb := newPlot("", "", "", scale)
 	cb.HideX()
 	cb.Y.Tick.Length = vg.Length(3 * scale)
-	cb.Add(&plotter.ColorBar{ColorMap: newViridis(lo, hi), Vertical: true, Colors: 256})
+	cb.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true, Colors: 256})
 	cb.Y.Min, cb.Y.Max = lo, hi
 	barW := vg.Length(12 * scale)
 	strip := c
@@ -377,14 +397,15 @@ func (b *heatBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	dc := p.DataCanvas(main)
 	cellW = float64(dc.Max.X-dc.Min.X) / float64(b.g.cols)
 	cellH = float64(dc.Max.Y-dc.Min.Y) / float64(b.g.rows)
-	p.Add(heatLayer(b.g, lo, hi, vector))
+	cm := f.colorMap(lo, hi)
+	p.Add(heatLayer(b.g, cm, vector))
 	if f.annot {
-		if l, ok := annotations(b.g, lo, hi, cellW, cellH, scale); ok {
+		if l, ok := annotations(b.g, cm, cellW, cellH, scale); ok {
 			p.Add(l)
 		}
 	}
 	p.Draw(main)
-	colorBar(c, dc.Max.Y, dc.Min.Y, lo, hi, scale)
+	colorBar(c, dc.Max.Y, dc.Min.Y, cm, scale)
 	return nil
 }
 
@@ -394,4 +415,10 @@ func (f *Figure) fontScale() float64 {
 		return f.scale
 	}
 	return 1
+}
+
+// luminance is the relative luminance of c in [0,1].
+func luminance(c color.Color) float64 {
+	r, g, b, _ := c.RGBA()
+	return (0.2126*float64(r) + 0.7152*float64(g) + 0.0722*float64(b)) / 0xFFFF
 }

@@ -81,11 +81,8 @@ func (b *landBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	main := c
 	main.Max.X -= cbw + vg.Length(10*scale)
 	p := newPlot(f.title, f.xlabel, f.ylabel, scale)
-	hm := plotter.NewHeatMap(b.g, viridisPalette(256))
-	hm.Min, hm.Max = lo, hi
-	hm.Underflow, hm.Overflow = viridisAt(0), viridisAt(1)
-	hm.Rasterized = true
-	p.Add(noGlyphs{hm})
+	cm := f.colorMap(lo, hi)
+	p.Add(heatLayer(b.g, cm, false))
 	// Contour levels at quantiles of the surface show detail both near the
 	// minimum and on the steep walls.
 	zs := append([]float64(nil), b.g.z...)
@@ -136,7 +133,7 @@ func (b *landBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	if len(entries) > 0 {
 		drawLegend(p, main, entries, pts, scale)
 	}
-	colorBar(c, dc.Max.Y, dc.Min.Y, lo, hi, scale)
+	colorBar(c, dc.Max.Y, dc.Min.Y, cm, scale)
 	return nil
 }
 

@@ -152,10 +152,11 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	for _, v := range b.data {
 		lo, hi = math.Min(lo, v), math.Max(hi, v)
 	}
-	if lo >= 0 && hi <= 1 {
+	if lo >= 0 && hi <= 1 && !f.diverging {
 		lo = 0 // attention weights: anchor the scale at zero
 	}
 	lo, hi = f.colorRange(lo, hi)
+	cm := f.colorMap(lo, hi)
 	cbw := colorBarWidth(lo, hi, scale)
 	main := c
 	main.Max.X -= cbw + vg.Length(8*scale)
@@ -183,7 +184,7 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 			p.Title.Padding = vg.Length(3 * scale)
 			g := b.grid(l, h)
 			styleHeatAxes(p, g, b.tokens, b.tokens, cellW, cellH, sub, l == b.layers-1, h == 0)
-			p.Add(heatLayer(g, lo, hi, vector))
+			p.Add(heatLayer(g, cm, vector))
 			plots[l][h] = p
 		}
 	}
@@ -200,6 +201,6 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 			top, bottom = max(top, dc.Max.Y), min(bottom, dc.Min.Y)
 		}
 	}
-	colorBar(c, top, bottom, lo, hi, scale)
+	colorBar(c, top, bottom, cm, scale)
 	return nil
 }
