@@ -18,6 +18,7 @@ import (
 
 	"github.com/notmagic/notmagic/internal/gptcmd"
 	"github.com/notmagic/notmagic/kernel"
+	"github.com/notmagic/notmagic/kernel/repl"
 	"github.com/notmagic/notmagic/kernel/runner"
 )
 
@@ -34,7 +35,7 @@ func commands() []command {
 	return []command{
 		{"kernel", "run the Jupyter kernel (started by Jupyter with -f CONNECTION_FILE)", kernel.Main},
 		{"install", "install the Jupyter kernelspec", kernel.InstallMain},
-		{"repl", "start an interactive Go session in the terminal", nil},
+		{"repl", "start an interactive Go session in the terminal", repl.Main},
 		{"run", "run a lesson (percent format) or a Go file as a script", runner.Main},
 		{"notebook", "generate notebooks/ from lessons/", nil},
 		{"train", "train a GPT on a text file", gptcmd.Train},
