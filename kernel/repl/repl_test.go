@@ -100,8 +100,12 @@ type screen struct {
 	buf bytes.Buffer
 }
 
-func (s *screen) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.buf.Write(p) }
-func (s *screen) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.buf.String() }
+func (s *screen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+func (s *screen) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.buf.String() }
 
 // waitFor waits until the screen shows want after position from, returning the new position.
 func (s *screen) waitFor(t *testing.T, from int, want string) int {
