@@ -20,6 +20,7 @@ import (
 	"github.com/notmagic/notmagic/kernel"
 	"github.com/notmagic/notmagic/kernel/repl"
 	"github.com/notmagic/notmagic/kernel/runner"
+	"github.com/notmagic/notmagic/plots"
 )
 
 // version is the release of this build.
@@ -41,7 +42,7 @@ func commands() []command {
 		{"train", "train a GPT on a text file", gptcmd.Train},
 		{"sample", "generate text from a checkpoint", gptcmd.Sample},
 		{"bench", "benchmarks: bench gpt | bench matmul", gptcmd.Bench},
-		{"gallery", "write one example of every plot kind to a folder", nil},
+		{"gallery", "write one example of every plot kind to a folder", plots.GalleryMain},
 		{"version", "print the version", func([]string) error { fmt.Println("notmagic", version); return nil }},
 	}
 }
