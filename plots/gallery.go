@@ -265,6 +265,9 @@ func GalleryMain(args []string) error {
 		fmt.Fprintln(fs.Output(), "usage: notmagic gallery [DIR]\n\nWrites one example of every plot kind (PNG and SVG) to DIR (default \"gallery\").")
 	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 1 {
