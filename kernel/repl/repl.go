@@ -125,7 +125,6 @@ func (r *repl) newSession() error {
 		ImageDir: r.cfg.ImageDir,
 		Direct:   r.cfg.Out == os.Stdout,
 		Stdin:    r.cfg.In,
-		LiveText: r.term.LiveText,
 	})
 	if err != nil {
 		return err

@@ -117,7 +117,6 @@ func Run(ctx context.Context, file string, cfg Config) error {
 		Stdin:    cfg.Stdin,
 		Direct:   cfg.Stdout == os.Stdout && cfg.Stderr == os.Stderr, // else capture into cfg's writers
 		Args:     append([]string{file}, cfg.Args...),
-		LiveText: term.LiveText,
 	})
 	if err != nil {
 		return err
@@ -279,23 +278,6 @@ func (t *Terminal) Input(prompt string, password bool) (string, error) {
 		}
 	}
 	return strings.TrimRight(string(b), "\r"), nil
-}
-
-// LiveText shows a progress line (redrawn in place on a terminal; only final lines in a log).
-func (t *Terminal) LiveText(text string, final bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !t.tty {
-		if final {
-			fmt.Fprintln(t.stdout, text)
-		}
-		return
-	}
-	fmt.Fprintf(t.stdout, "\r\x1b[K%s", text)
-	t.live = true
-	if final {
-		t.endLive()
-	}
 }
 
 // Markdown prints a markdown cell's text.

@@ -107,17 +107,26 @@ func (s *Session) toFiles(b MIMEBundle) MIMEBundle {
 	return MIMEBundle{display.MIMEText: "[image: " + path + "]", "text/x-notmagic-image-path": path}
 }
 
-// installLive wires plots.SetLiveOutput, when the plots package has it, to this session: in kernel mode
-// a frame becomes a display that later frames with the same ID update; in REPL/runner mode frame texts
-// go to Options.LiveText and the final frame's figure is saved as an image. plots is reached through
-// the symbol table, so the session builds before and without it.
+// installLive wires plots' live output (Progress frames) to this session when the plots package is in
+// the symbol tables. In kernel mode a frame becomes a display that later frames with the same ID update
+// in place; in REPL/runner mode plots keeps its terminal output (a progress line on stderr, the final
+// chart saved) with charts saved into ImageDir. plots is reached through the symbol table by reflection,
+// so the session does not depend on its API at compile time.
 func (s *Session) installLive() {
-	f, ok := symbols.Symbols["github.com/notmagic/notmagic/plots/plots"]["SetLiveOutput"]
+	pkg := symbols.Symbols["github.com/notmagic/notmagic/plots/plots"]
+	f, ok := pkg["SetLiveOutput"]
 	if !ok || f.Kind() != reflect.Func || f.Type().NumIn() != 1 || f.Type().In(0).Kind() != reflect.Func {
 		return
 	}
 	ft := f.Type().In(0)
 	if ft.NumIn() != 1 || ft.In(0).Kind() != reflect.Struct {
+		return
+	}
+	if s.opts.ImageDir != "" {
+		f.Call([]reflect.Value{reflect.Zero(ft)}) // plots' own terminal output
+		if d, ok := pkg["SetOutputDir"]; ok && d.Kind() == reflect.Func && d.Type().NumIn() == 1 && d.Type().In(0).Kind() == reflect.String {
+			d.Call([]reflect.Value{reflect.ValueOf(s.opts.ImageDir)})
+		}
 		return
 	}
 	var mu sync.Mutex
@@ -131,25 +140,9 @@ func (s *Session) installLive() {
 			return ""
 		}
 		id, text := str("ID"), str("Text")
-		final := false
-		if v := fr.FieldByName("Final"); v.IsValid() && v.Kind() == reflect.Bool {
-			final = v.Bool()
-		}
 		var fig any
 		if v := fr.FieldByName("Figure"); v.IsValid() && !(v.Kind() == reflect.Pointer && v.IsNil()) && v.CanInterface() {
 			fig = v.Interface()
-		}
-		if s.opts.ImageDir != "" {
-			if text != "" && s.opts.LiveText != nil {
-				s.opts.LiveText(text, final)
-			}
-			if final && fig != nil {
-				data, _ := display.Bundle(fig)
-				if out := s.output(); out != nil {
-					out.Display(Display{Data: s.toFiles(MIMEBundle(data))})
-				}
-			}
-			return nil
 		}
 		var data, meta map[string]any
 		if fig != nil {

@@ -89,8 +89,6 @@ type Options struct {
 	// Symbols are extra symbol tables ("importpath/pkgname" → name → value) cells may import, for
 	// embedding the session in another program (and for tests).
 	Symbols map[string]map[string]reflect.Value
-	// LiveText, in REPL/runner mode, receives the text of live plot frames (progress lines); nil: ignored.
-	LiveText func(text string, final bool)
 }
 
 // Source names where a cell's code comes from, so errors point at the right lines.

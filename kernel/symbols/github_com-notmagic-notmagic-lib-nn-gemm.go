@@ -10,9 +10,17 @@ import (
 func init() {
 	Symbols["github.com/notmagic/notmagic/lib/nn/gemm/gemm"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Kernel":     reflect.ValueOf(gemm.Kernel),
-		"SetThreads": reflect.ValueOf(gemm.SetThreads),
-		"Sgemm":      reflect.ValueOf(gemm.Sgemm),
-		"SgemmBatch": reflect.ValueOf(gemm.SgemmBatch),
+		"Bench":         reflect.ValueOf(gemm.Bench),
+		"BenchMain":     reflect.ValueOf(gemm.BenchMain),
+		"DefaultShapes": reflect.ValueOf(gemm.DefaultShapes),
+		"Kernel":        reflect.ValueOf(gemm.Kernel),
+		"ParseShape":    reflect.ValueOf(gemm.ParseShape),
+		"SetThreads":    reflect.ValueOf(gemm.SetThreads),
+		"Sgemm":         reflect.ValueOf(gemm.Sgemm),
+		"SgemmBatch":    reflect.ValueOf(gemm.SgemmBatch),
+
+		// type definitions
+		"BenchResult": reflect.ValueOf((*gemm.BenchResult)(nil)),
+		"Shape":       reflect.ValueOf((*gemm.Shape)(nil)),
 	}
 }

@@ -10,75 +10,141 @@ import (
 func init() {
 	Symbols["github.com/notmagic/notmagic/lib/nn/nn"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Arange":             reflect.ValueOf(nn.Arange),
-		"BackendFor":         reflect.ValueOf(nn.BackendFor),
-		"BinaryCrossEntropy": reflect.ValueOf(nn.BinaryCrossEntropy),
-		"CPU":                reflect.ValueOf(&nn.CPU).Elem(),
-		"CausalMask":         reflect.ValueOf(nn.CausalMask),
-		"CheckFinite":        reflect.ValueOf(nn.CheckFinite),
-		"Concat":             reflect.ValueOf(nn.Concat),
-		"CrossEntropy":       reflect.ValueOf(nn.CrossEntropy),
-		"CrossEntropyIgnore": reflect.ValueOf(nn.CrossEntropyIgnore),
-		"Devices":            reflect.ValueOf(nn.Devices),
-		"Dropout":            reflect.ValueOf(nn.Dropout),
-		"Embedding":          reflect.ValueOf(nn.Embedding),
-		"Eye":                reflect.ValueOf(nn.Eye),
-		"FromFloat64s":       reflect.ValueOf(nn.FromFloat64s),
-		"FromRows":           reflect.ValueOf(nn.FromRows),
-		"Full":               reflect.ValueOf(nn.Full),
-		"GradEnabled":        reflect.ValueOf(nn.GradEnabled),
-		"LayerNorm":          reflect.ValueOf(nn.LayerNorm),
-		"MSE":                reflect.ValueOf(nn.MSE),
-		"MatMul":             reflect.ValueOf(nn.MatMul),
-		"NegInf":             reflect.ValueOf(nn.NegInf),
-		"New":                reflect.ValueOf(nn.New),
-		"NoGrad":             reflect.ValueOf(nn.NoGrad),
-		"Normal":             reflect.ValueOf(nn.Normal),
-		"Ones":               reflect.ValueOf(nn.Ones),
-		"OpAbs":              reflect.ValueOf(nn.OpAbs),
-		"OpAdd":              reflect.ValueOf(nn.OpAdd),
-		"OpAddScalar":        reflect.ValueOf(nn.OpAddScalar),
-		"OpClamp":            reflect.ValueOf(nn.OpClamp),
-		"OpDiv":              reflect.ValueOf(nn.OpDiv),
-		"OpEq":               reflect.ValueOf(nn.OpEq),
-		"OpExp":              reflect.ValueOf(nn.OpExp),
-		"OpGELU":             reflect.ValueOf(nn.OpGELU),
-		"OpLog":              reflect.ValueOf(nn.OpLog),
-		"OpMul":              reflect.ValueOf(nn.OpMul),
-		"OpMulScalar":        reflect.ValueOf(nn.OpMulScalar),
-		"OpNeg":              reflect.ValueOf(nn.OpNeg),
-		"OpPow":              reflect.ValueOf(nn.OpPow),
-		"OpReLU":             reflect.ValueOf(nn.OpReLU),
-		"OpSigmoid":          reflect.ValueOf(nn.OpSigmoid),
-		"OpSqrt":             reflect.ValueOf(nn.OpSqrt),
-		"OpSub":              reflect.ValueOf(nn.OpSub),
-		"OpTanh":             reflect.ValueOf(nn.OpTanh),
-		"Rand":               reflect.ValueOf(nn.Rand),
-		"RandInt":            reflect.ValueOf(nn.RandInt),
-		"Randn":              reflect.ValueOf(nn.Randn),
-		"ReduceMax":          reflect.ValueOf(nn.ReduceMax),
-		"ReduceSum":          reflect.ValueOf(nn.ReduceSum),
-		"RegisterBackend":    reflect.ValueOf(nn.RegisterBackend),
-		"Scalar":             reflect.ValueOf(nn.Scalar),
-		"Seed":               reflect.ValueOf(nn.Seed),
-		"SetGradEnabled":     reflect.ValueOf(nn.SetGradEnabled),
-		"Stack":              reflect.ValueOf(nn.Stack),
-		"Uniform":            reflect.ValueOf(nn.Uniform),
-		"Zeros":              reflect.ValueOf(nn.Zeros),
-		"ZerosLike":          reflect.ValueOf(nn.ZerosLike),
+		"Arange":                       reflect.ValueOf(nn.Arange),
+		"BackendFor":                   reflect.ValueOf(nn.BackendFor),
+		"BinaryCrossEntropy":           reflect.ValueOf(nn.BinaryCrossEntropy),
+		"BinaryCrossEntropyWithLogits": reflect.ValueOf(nn.BinaryCrossEntropyWithLogits),
+		"CPU":                          reflect.ValueOf(&nn.CPU).Elem(),
+		"CausalMask":                   reflect.ValueOf(nn.CausalMask),
+		"CheckFinite":                  reflect.ValueOf(nn.CheckFinite),
+		"ClipGradNorm":                 reflect.ValueOf(nn.ClipGradNorm),
+		"Concat":                       reflect.ValueOf(nn.Concat),
+		"CosineLR":                     reflect.ValueOf(nn.CosineLR),
+		"CountParams":                  reflect.ValueOf(nn.CountParams),
+		"CrossEntropy":                 reflect.ValueOf(nn.CrossEntropy),
+		"CrossEntropyIgnore":           reflect.ValueOf(nn.CrossEntropyIgnore),
+		"DecayGroups":                  reflect.ValueOf(nn.DecayGroups),
+		"Devices":                      reflect.ValueOf(nn.Devices),
+		"Dropout":                      reflect.ValueOf(nn.Dropout),
+		"Embedding":                    reflect.ValueOf(nn.Embedding),
+		"ErrBadHeader":                 reflect.ValueOf(&nn.ErrBadHeader).Elem(),
+		"ErrBadMetadata":               reflect.ValueOf(&nn.ErrBadMetadata).Elem(),
+		"ErrBadOffsets":                reflect.ValueOf(&nn.ErrBadOffsets).Elem(),
+		"ErrDType":                     reflect.ValueOf(&nn.ErrDType).Elem(),
+		"ErrHeaderTooLong":             reflect.ValueOf(&nn.ErrHeaderTooLong).Elem(),
+		"ErrMissingTensor":             reflect.ValueOf(&nn.ErrMissingTensor).Elem(),
+		"ErrShapeMismatch":             reflect.ValueOf(&nn.ErrShapeMismatch).Elem(),
+		"ErrTruncated":                 reflect.ValueOf(&nn.ErrTruncated).Elem(),
+		"ErrUnexpectedTensor":          reflect.ValueOf(&nn.ErrUnexpectedTensor).Elem(),
+		"Eye":                          reflect.ValueOf(nn.Eye),
+		"FromFloat64s":                 reflect.ValueOf(nn.FromFloat64s),
+		"FromRows":                     reflect.ValueOf(nn.FromRows),
+		"Full":                         reflect.ValueOf(nn.Full),
+		"Generate":                     reflect.ValueOf(nn.Generate),
+		"GoRoot":                       reflect.ValueOf(nn.GoRoot),
+		"GoSourceCorpus":               reflect.ValueOf(nn.GoSourceCorpus),
+		"GradEnabled":                  reflect.ValueOf(nn.GradEnabled),
+		"LayerNorm":                    reflect.ValueOf(nn.LayerNorm),
+		"LoadCheckpoint":               reflect.ValueOf(nn.LoadCheckpoint),
+		"LoadState":                    reflect.ValueOf(nn.LoadState),
+		"MSE":                          reflect.ValueOf(nn.MSE),
+		"MarshalTokenizer":             reflect.ValueOf(nn.MarshalTokenizer),
+		"MatMul":                       reflect.ValueOf(nn.MatMul),
+		"MatMulT":                      reflect.ValueOf(nn.MatMulT),
+		"MustGPT":                      reflect.ValueOf(nn.MustGPT),
+		"NegInf":                       reflect.ValueOf(nn.NegInf),
+		"New":                          reflect.ValueOf(nn.New),
+		"NewAdamW":                     reflect.ValueOf(nn.NewAdamW),
+		"NewAdamWGroups":               reflect.ValueOf(nn.NewAdamWGroups),
+		"NewCausalSelfAttention":       reflect.ValueOf(nn.NewCausalSelfAttention),
+		"NewCharTokenizer":             reflect.ValueOf(nn.NewCharTokenizer),
+		"NewDataset":                   reflect.ValueOf(nn.NewDataset),
+		"NewEmbedding":                 reflect.ValueOf(nn.NewEmbedding),
+		"NewGPT":                       reflect.ValueOf(nn.NewGPT),
+		"NewLayerNorm":                 reflect.ValueOf(nn.NewLayerNorm),
+		"NewLinear":                    reflect.ValueOf(nn.NewLinear),
+		"NewMLP":                       reflect.ValueOf(nn.NewMLP),
+		"NewSGD":                       reflect.ValueOf(nn.NewSGD),
+		"NoGrad":                       reflect.ValueOf(nn.NoGrad),
+		"Normal":                       reflect.ValueOf(nn.Normal),
+		"Ones":                         reflect.ValueOf(nn.Ones),
+		"OpAbs":                        reflect.ValueOf(nn.OpAbs),
+		"OpAdd":                        reflect.ValueOf(nn.OpAdd),
+		"OpAddScalar":                  reflect.ValueOf(nn.OpAddScalar),
+		"OpClamp":                      reflect.ValueOf(nn.OpClamp),
+		"OpDiv":                        reflect.ValueOf(nn.OpDiv),
+		"OpEq":                         reflect.ValueOf(nn.OpEq),
+		"OpExp":                        reflect.ValueOf(nn.OpExp),
+		"OpGELU":                       reflect.ValueOf(nn.OpGELU),
+		"OpLog":                        reflect.ValueOf(nn.OpLog),
+		"OpMul":                        reflect.ValueOf(nn.OpMul),
+		"OpMulScalar":                  reflect.ValueOf(nn.OpMulScalar),
+		"OpNeg":                        reflect.ValueOf(nn.OpNeg),
+		"OpPow":                        reflect.ValueOf(nn.OpPow),
+		"OpReLU":                       reflect.ValueOf(nn.OpReLU),
+		"OpSigmoid":                    reflect.ValueOf(nn.OpSigmoid),
+		"OpSqrt":                       reflect.ValueOf(nn.OpSqrt),
+		"OpSub":                        reflect.ValueOf(nn.OpSub),
+		"OpTanh":                       reflect.ValueOf(nn.OpTanh),
+		"Rand":                         reflect.ValueOf(nn.Rand),
+		"RandInt":                      reflect.ValueOf(nn.RandInt),
+		"Randn":                        reflect.ValueOf(nn.Randn),
+		"ReadCorpus":                   reflect.ValueOf(nn.ReadCorpus),
+		"ReadSafetensors":              reflect.ValueOf(nn.ReadSafetensors),
+		"ReduceMax":                    reflect.ValueOf(nn.ReduceMax),
+		"ReduceSum":                    reflect.ValueOf(nn.ReduceSum),
+		"RegisterBackend":              reflect.ValueOf(nn.RegisterBackend),
+		"SampleLogits":                 reflect.ValueOf(nn.SampleLogits),
+		"SaveCheckpoint":               reflect.ValueOf(nn.SaveCheckpoint),
+		"Scalar":                       reflect.ValueOf(nn.Scalar),
+		"Seed":                         reflect.ValueOf(nn.Seed),
+		"SetGradEnabled":               reflect.ValueOf(nn.SetGradEnabled),
+		"Stack":                        reflect.ValueOf(nn.Stack),
+		"StateDict":                    reflect.ValueOf(nn.StateDict),
+		"TrainBPE":                     reflect.ValueOf(nn.TrainBPE),
+		"Uniform":                      reflect.ValueOf(nn.Uniform),
+		"UnmarshalTokenizer":           reflect.ValueOf(nn.UnmarshalTokenizer),
+		"WriteSafetensors":             reflect.ValueOf(nn.WriteSafetensors),
+		"ZeroGrad":                     reflect.ValueOf(nn.ZeroGrad),
+		"Zeros":                        reflect.ValueOf(nn.Zeros),
+		"ZerosLike":                    reflect.ValueOf(nn.ZerosLike),
 
 		// type definitions
-		"Backend":  reflect.ValueOf((*nn.Backend)(nil)),
-		"BinaryOp": reflect.ValueOf((*nn.BinaryOp)(nil)),
-		"Buffer":   reflect.ValueOf((*nn.Buffer)(nil)),
-		"Error":    reflect.ValueOf((*nn.Error)(nil)),
-		"ReduceOp": reflect.ValueOf((*nn.ReduceOp)(nil)),
-		"Tensor":   reflect.ValueOf((*nn.Tensor)(nil)),
-		"UnaryOp":  reflect.ValueOf((*nn.UnaryOp)(nil)),
+		"AdamW":               reflect.ValueOf((*nn.AdamW)(nil)),
+		"BPETokenizer":        reflect.ValueOf((*nn.BPETokenizer)(nil)),
+		"Backend":             reflect.ValueOf((*nn.Backend)(nil)),
+		"BinaryOp":            reflect.ValueOf((*nn.BinaryOp)(nil)),
+		"Block":               reflect.ValueOf((*nn.Block)(nil)),
+		"Buffer":              reflect.ValueOf((*nn.Buffer)(nil)),
+		"CausalSelfAttention": reflect.ValueOf((*nn.CausalSelfAttention)(nil)),
+		"CharTokenizer":       reflect.ValueOf((*nn.CharTokenizer)(nil)),
+		"Checkpoint":          reflect.ValueOf((*nn.Checkpoint)(nil)),
+		"Config":              reflect.ValueOf((*nn.Config)(nil)),
+		"Dataset":             reflect.ValueOf((*nn.Dataset)(nil)),
+		"EmbeddingLayer":      reflect.ValueOf((*nn.EmbeddingLayer)(nil)),
+		"Error":               reflect.ValueOf((*nn.Error)(nil)),
+		"GPT":                 reflect.ValueOf((*nn.GPT)(nil)),
+		"LayerNormLayer":      reflect.ValueOf((*nn.LayerNormLayer)(nil)),
+		"Linear":              reflect.ValueOf((*nn.Linear)(nil)),
+		"MLP":                 reflect.ValueOf((*nn.MLP)(nil)),
+		"Module":              reflect.ValueOf((*nn.Module)(nil)),
+		"NamedTensor":         reflect.ValueOf((*nn.NamedTensor)(nil)),
+		"Optimizer":           reflect.ValueOf((*nn.Optimizer)(nil)),
+		"Param":               reflect.ValueOf((*nn.Param)(nil)),
+		"ParamGroup":          reflect.ValueOf((*nn.ParamGroup)(nil)),
+		"ReduceOp":            reflect.ValueOf((*nn.ReduceOp)(nil)),
+		"SGD":                 reflect.ValueOf((*nn.SGD)(nil)),
+		"SampleOptions":       reflect.ValueOf((*nn.SampleOptions)(nil)),
+		"Tensor":              reflect.ValueOf((*nn.Tensor)(nil)),
+		"Tokenizer":           reflect.ValueOf((*nn.Tokenizer)(nil)),
+		"UnaryOp":             reflect.ValueOf((*nn.UnaryOp)(nil)),
 
 		// interface wrapper definitions
-		"_Backend": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
-		"_Buffer":  reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
+		"_Backend":   reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
+		"_Buffer":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
+		"_Module":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Module)(nil)),
+		"_Optimizer": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Optimizer)(nil)),
+		"_Tokenizer": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Tokenizer)(nil)),
 	}
 }
 
@@ -192,4 +258,66 @@ func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Backend() nn.Backend {
 }
 func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Len() int {
 	return W.WLen()
+}
+
+// _github_com_notmagic_notmagic_lib_nn_Module is an interface wrapper for Module type
+type _github_com_notmagic_notmagic_lib_nn_Module struct {
+	IValue      interface{}
+	WParameters func() []*nn.Param
+	WTrain      func(on bool)
+	WTraining   func() bool
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_Module) Parameters() []*nn.Param {
+	return W.WParameters()
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Module) Train(on bool) {
+	W.WTrain(on)
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Module) Training() bool {
+	return W.WTraining()
+}
+
+// _github_com_notmagic_notmagic_lib_nn_Optimizer is an interface wrapper for Optimizer type
+type _github_com_notmagic_notmagic_lib_nn_Optimizer struct {
+	IValue    interface{}
+	WLR       func() float32
+	WSetLR    func(lr float32)
+	WStep     func()
+	WZeroGrad func()
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_Optimizer) LR() float32 {
+	return W.WLR()
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Optimizer) SetLR(lr float32) {
+	W.WSetLR(lr)
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Optimizer) Step() {
+	W.WStep()
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Optimizer) ZeroGrad() {
+	W.WZeroGrad()
+}
+
+// _github_com_notmagic_notmagic_lib_nn_Tokenizer is an interface wrapper for Tokenizer type
+type _github_com_notmagic_notmagic_lib_nn_Tokenizer struct {
+	IValue     interface{}
+	WDecode    func(ids []int) string
+	WEncode    func(s string) ([]int, error)
+	WKind      func() string
+	WVocabSize func() int
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) Decode(ids []int) string {
+	return W.WDecode(ids)
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) Encode(s string) ([]int, error) {
+	return W.WEncode(s)
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) Kind() string {
+	return W.WKind()
+}
+func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) VocabSize() int {
+	return W.WVocabSize()
 }
