@@ -56,7 +56,7 @@ func toArray(what string, v any) (array, error) {
 		k := cur.Kind()
 		if k != reflect.Slice && k != reflect.Array {
 			if !isReal(k) {
-				return array{}, fmt.Errorf("%s: cannot plot a %T: want numbers ([]float64, [][]float64, []float32, []int, ...) or a tensor", what, v)
+				return array{}, fmt.Errorf("%s: cannot plot a %T: want numbers ([]float64, [][]float64, []float32, []int, ...) or a tensor%s", what, v, structHint(k))
 			}
 			break
 		}
@@ -112,6 +112,16 @@ func toArray(what string, v any) (array, error) {
 		return array{}, err
 	}
 	return array{shape: shape, data: out}, nil
+}
+
+// structHint explains how to pass a tensor-like type defined in a notebook
+// cell: the interpreter gives such types real methods only when they are
+// held in a variable of the interface type.
+func structHint(k reflect.Kind) string {
+	if k != reflect.Struct && k != reflect.Pointer {
+		return ""
+	}
+	return " (a value with Shape() []int and Data() []float32; a type defined in a notebook cell must first be assigned to a variable of type plots.Tensor)"
 }
 
 func zeros(n int) []int { return make([]int, n) }

@@ -61,6 +61,9 @@ func (f *Figure) Path(name string, xs, ys any) *Figure {
 
 func (*landBody) kind() string { return "loss landscape" }
 func (b *landBody) summary(*Figure) string {
+	if len(b.paths) == 1 {
+		return "1 path"
+	}
 	return fmt.Sprintf("%d paths", len(b.paths))
 }
 func (*landBody) size(*Figure) (float64, float64) { return 6.4, 4.8 }
