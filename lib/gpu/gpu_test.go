@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -555,44 +554,6 @@ func checkAutograd(t *testing.T, device string) {
 	}
 }
 
-// moveModule moves every tensor reachable through exported pointer, struct and slice fields of m to the
-// device, replacing the fields (a tied weight is one field, so it stays tied).
-func moveModule(m any, device string) {
-	seen := map[uintptr]bool{}
-	tensorType := reflect.TypeOf((*nn.Tensor)(nil))
-	var walk func(v reflect.Value)
-	walk = func(v reflect.Value) {
-		switch v.Kind() {
-		case reflect.Pointer:
-			if v.IsNil() {
-				return
-			}
-			if v.Type() == tensorType {
-				if v.CanSet() {
-					v.Set(reflect.ValueOf(v.Interface().(*nn.Tensor).To(device)))
-				}
-				return
-			}
-			if seen[v.Pointer()] {
-				return
-			}
-			seen[v.Pointer()] = true
-			walk(v.Elem())
-		case reflect.Struct:
-			for i := 0; i < v.NumField(); i++ {
-				if v.Type().Field(i).IsExported() {
-					walk(v.Field(i))
-				}
-			}
-		case reflect.Slice:
-			for i := 0; i < v.Len(); i++ {
-				walk(v.Index(i))
-			}
-		}
-	}
-	walk(reflect.ValueOf(m))
-}
-
 // trainStep is one step of the recipe: forward, loss, backward, clip to 1, AdamW.
 func trainStep(m *nn.GPT, opt *nn.AdamW, ids, targets []int, B, T int) float32 {
 	logits := m.Forward(ids, B, T)
@@ -635,8 +596,8 @@ func checkGPTStep(t *testing.T, device string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if dev != "cpu" {
-			moveModule(m, dev)
+		if err := m.To(dev); err != nil {
+			t.Fatal(err)
 		}
 		for _, p := range m.Parameters() {
 			if p.Value.Device() != dev {

@@ -141,3 +141,31 @@ func kernelModules(mods []ptxModule) (map[kernelID]int, error) {
 	}
 	return out, nil
 }
+
+// ptxParams returns the parameter types of a kernel entry in PTX text, e.g. ["u32", "u64", "f32",
+// "b8[104]"], or nil when the entry is not there.
+func ptxParams(text, entry string) []string {
+	i := strings.Index(text, ".entry "+entry+"(")
+	if i < 0 {
+		return nil
+	}
+	end := strings.Index(text[i:], ")")
+	if end < 0 {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(text[i:i+end], "\n")[1:] {
+		f := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), ","))
+		if len(f) < 3 || f[0] != ".param" {
+			continue
+		}
+		switch {
+		case f[1] == ".align" && len(f) >= 5: // .param .align 4 .b8 name[104]
+			name := f[4]
+			out = append(out, strings.TrimPrefix(f[3], ".")+name[strings.Index(name, "["):])
+		default: // .param .u64 name
+			out = append(out, strings.TrimPrefix(f[1], "."))
+		}
+	}
+	return out
+}

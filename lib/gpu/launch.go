@@ -159,13 +159,15 @@ const (
 // args accumulates a kernel's parameters as cuLaunchKernel wants them: each parameter's value in
 // 8-byte-aligned words, and where it starts. A struct parameter spans several words.
 type args struct {
-	vals [maxSlots]uint64
-	off  [maxArgs]uint8
-	n    int // parameters
-	used int // words
+	vals  [maxSlots]uint64
+	off   [maxArgs]uint8
+	kinds [maxArgs]string // each parameter's PTX type, checked against the kernels by TestLaunchSignatures
+	n     int             // parameters
+	used  int             // words
 }
 
-func (a *args) word(v uint64) {
+func (a *args) word(kind string, v uint64) {
+	a.kinds[a.n] = kind
 	a.off[a.n] = uint8(a.used)
 	a.vals[a.used] = v
 	a.n++
@@ -173,22 +175,22 @@ func (a *args) word(v uint64) {
 }
 
 // ptr adds a device pointer (0 for a null pointer).
-func (a *args) ptr(p uintptr) *args { a.word(uint64(p)); return a }
+func (a *args) ptr(p uintptr) *args { a.word("u64", uint64(p)); return a }
 
 // i32 adds a C int; it panics when v does not fit.
 func (a *args) i32(v int) *args {
 	if v < math.MinInt32 || v > math.MaxInt32 {
 		panic(fmt.Errorf("gpu: kernel argument %d does not fit a 32-bit int", v))
 	}
-	a.word(uint64(uint32(int32(v))))
+	a.word("u32", uint64(uint32(int32(v))))
 	return a
 }
 
 // i64 adds a C long long.
-func (a *args) i64(v int) *args { a.word(uint64(int64(v))); return a }
+func (a *args) i64(v int) *args { a.word("u64", uint64(int64(v))); return a }
 
 // f32 adds a C float.
-func (a *args) f32(v float32) *args { a.word(uint64(math.Float32bits(v))); return a }
+func (a *args) f32(v float32) *args { a.word("f32", uint64(math.Float32bits(v))); return a }
 
 // flag adds a C int that is 1 or 0.
 func (a *args) flag(b bool) *args {
@@ -201,6 +203,7 @@ func (a *args) flag(b bool) *args {
 // strided adds a struct Strided by value.
 func (a *args) strided(s *strided) *args {
 	const words = (int(unsafe.Sizeof(strided{})) + 7) / 8
+	a.kinds[a.n] = fmt.Sprintf("b8[%d]", unsafe.Sizeof(strided{}))
 	a.off[a.n] = uint8(a.used)
 	src := unsafe.Slice((*uint32)(unsafe.Pointer(s)), unsafe.Sizeof(*s)/4)
 	for i := 0; i < len(src); i += 2 {

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# check.sh — run on the GPU machine from the repository root, after scripts/gpu/build.sh filled
+# out/gpu/ elsewhere. One command: device facts, lib/gpu's tests against the CPU backend with
+# NOTMAGIC_REQUIRE_GPU=1 (a missing GPU fails instead of skipping), a timing of the recipe's GPU
+# configuration from the test binary, `notmagic bench gpt --device cuda` and PyTorch's torch_gpt.py
+# on the same card when PyTorch with CUDA is there, then a short table. Logs go to $OUT/gpu-check
+# (the device tool brings $OUT back) or /tmp/gpu-check.
+#
+# Environment: ITERS (default 200) iterations for the timed runs; FULL=1 runs the whole recipe
+# (5000 iterations, evals over 200 batches: best val loss ≤ 1.50 is the goal) instead of the quick
+# timing; TORCH=0 skips PyTorch; TESTS=0 skips the tests; NOTMAGIC_TF32=1 lets cuBLAS use TF32.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$root/out/gpu"
+logs="${OUT:-/tmp}/gpu-check"
+mkdir -p "$logs"
+ITERS="${ITERS:-200}"
+cd "$root"
+
+if [ ! -x "$bin/gpu.test" ]; then
+	echo "check.sh: $bin/gpu.test is missing: run scripts/gpu/build.sh first and carry out/gpu" >&2
+	exit 2
+fi
+
+jget() { # jget KEY FILE: the last value of "KEY" in the JSON lines of FILE
+	grep -o "\"$1\": *[^,}]*" "$2" 2>/dev/null | tail -1 | sed 's/^[^:]*: *//; s/"//g'
+}
+
+echo "== nvidia-smi"
+nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>&1 | tee "$logs/nvidia-smi.txt"
+nvidia-smi >>"$logs/nvidia-smi.txt" 2>&1
+
+tests_rc=skipped
+if [ "${TESTS:-1}" != 0 ]; then
+	echo "== lib/gpu tests (NOTMAGIC_REQUIRE_GPU=1)"
+	(cd lib/gpu && NOTMAGIC_REQUIRE_GPU=1 timeout 300 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 290s) >"$logs/tests.log" 2>&1
+	tests_rc=$?
+	grep -E '^(--- (PASS|FAIL|SKIP)|FAIL|ok|PASS|panic)|device: |relative error|loss cpu' "$logs/tests.log" | head -80
+fi
+
+echo "== timing from the test binary (GPU configuration, $ITERS iterations)"
+data_env=()
+[ -f "$bin/tinyshakespeare.txt" ] && data_env=(NOTMAGIC_BENCH_DATA="$bin/tinyshakespeare.txt")
+(cd lib/gpu && env NOTMAGIC_REQUIRE_GPU=1 NOTMAGIC_GPU_BENCH=1 NOTMAGIC_BENCH_ITERS="$ITERS" "${data_env[@]}" timeout 300 "$bin/gpu.test" -test.run '^TestGPUTrainBench$' -test.v -test.count=1) >"$logs/bench-test.log" 2>&1
+grep '"summary"' "$logs/bench-test.log" || tail -20 "$logs/bench-test.log"
+
+gpucfg=(--block 256 --batch 64 --layers 6 --heads 6 --embd 384 --dropout 0.2 --min-lr 1e-4)
+if [ "${FULL:-0}" = 1 ]; then
+	run=(--iters 5000 --eval-iters 200)
+else
+	run=(--iters "$ITERS" --eval-every 100000 --eval-iters 5)
+fi
+if [ -f "$bin/tinyshakespeare.txt" ]; then
+	echo "== notmagic bench gpt --device cuda ${run[*]}"
+	timeout 540 "$bin/notmagic" bench gpt --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-notmagic.log" 2>&1
+	tail -3 "$logs/bench-notmagic.log"
+	if [ "${TORCH:-1}" != 0 ] && python3 -c 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+		echo "== torch_gpt.py --device cuda ${run[*]}"
+		timeout 540 python3 "$bin/torch_gpt.py" --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-torch.log" 2>&1
+		tail -3 "$logs/bench-torch.log"
+	else
+		echo "PyTorch with CUDA is not available here (or TORCH=0): no PyTorch comparison" | tee "$logs/bench-torch.log"
+	fi
+fi
+
+echo
+echo "== summary (logs in $logs)"
+printf '%-28s %s\n' "device (nvidia-smi)" "$(head -1 "$logs/nvidia-smi.txt")"
+if [ "$tests_rc" = skipped ]; then
+	printf '%-28s %s\n' "tests" "skipped (TESTS=0)"
+else
+	pass=$(grep -c '^--- PASS' "$logs/tests.log"); fail=$(grep -c '^--- FAIL' "$logs/tests.log"); skip=$(grep -c '^--- SKIP' "$logs/tests.log")
+	failed=$(grep '^--- FAIL' "$logs/tests.log" | awk '{print $3}' | tr '\n' ' ')
+	printf '%-28s %s\n' "tests (exit $tests_rc)" "PASS $pass, FAIL $fail, SKIP $skip ${failed:+(failed: $failed)}"
+fi
+b="$logs/bench-test.log"
+if grep -q '"summary"' "$b"; then
+	printf '%-28s %s ms/iter, %s tokens/s, MFU %s of FP32 peak, %s of TF32 peak (cuBLAS %s, TF32 %s)\n' "timing (test binary)" \
+		"$(jget median_ms_per_iter "$b")" "$(jget tokens_per_s "$b")" "$(jget mfu_vs_fp32_peak "$b")" "$(jget mfu_vs_tf32_peak "$b")" "$(jget cublas "$b")" "$(jget tf32 "$b")"
+else
+	printf '%-28s %s\n' "timing (test binary)" "no result: $(grep -m1 -E 'FAIL|no GPU|panic|Error' "$b")"
+fi
+for which in notmagic torch; do
+	f="$logs/bench-$which.log"
+	[ -f "$f" ] || continue
+	if grep -q '"summary"' "$f"; then
+		printf '%-28s %s ms/iter, wall %s s, best val loss %s (%s)\n' "bench gpt: $which" \
+			"$(jget median_ms_per_iter "$f")" "$(jget wall_s "$f")" "$(jget best_val_loss "$f")" "$(jget impl "$f")"
+	else
+		printf '%-28s %s\n' "bench gpt: $which" "no result: $(tail -1 "$f")"
+	fi
+done
+n=$(jget median_ms_per_iter "$logs/bench-notmagic.log"); t=$(jget median_ms_per_iter "$logs/bench-torch.log")
+if [ -n "$n" ] && [ -n "$t" ]; then
+	printf '%-28s %s\n' "ms/iter notmagic / torch" "$(awk -v a="$n" -v b="$t" 'BEGIN{printf "%.2f", a/b}')"
+fi
+[ "$tests_rc" = 0 ] || [ "$tests_rc" = skipped ]
