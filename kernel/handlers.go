@@ -135,7 +135,9 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 	k.mu.Lock()
 	k.cancelCell = nil
 	k.mu.Unlock()
-	cancel()
+	// ctx is deliberately not cancelled once the cell is over: the session watches it from a goroutine
+	// that may wake late, and a late cancel must not be taken for an interrupt of the next cell.
+	_ = cancel
 
 	var text string
 	if cerr != nil {

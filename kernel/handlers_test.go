@@ -382,3 +382,14 @@ func TestHeartbeat(t *testing.T) {
 		}
 	}
 }
+
+// TestNoSpuriousInterrupt runs many short loop cells back to back: none may be reported as interrupted
+// (a cell's context cancelled after it ended once raced with the next cell's loop checks).
+func TestNoSpuriousInterrupt(t *testing.T) {
+	_, c, _ := startKernel(t)
+	for i := 0; i < 200; i++ {
+		if rep, _ := c.execute("n := 0\nfor i := 0; i < 10; i++ {\n\tn++\n}", nil); rep["status"] != "ok" {
+			t.Fatalf("cell %d: %v", i, rep)
+		}
+	}
+}
