@@ -106,12 +106,16 @@ func (t *Tensor) Backward() {
 
 // BackwardWith is Backward with an explicit upstream gradient of t's shape.
 func (t *Tensor) BackwardWith(g *Tensor) {
+	if g == nil {
+		fail("backward", shapes(t), "the upstream gradient is nil")
+	}
 	if !t.requiresGrad {
 		fail("backward", shapes(t), "tensor does not require grad (no input had SetRequiresGrad(true), or it was computed under NoGrad)")
 	}
 	if !equalShape(g.shape, t.shape) {
 		fail("backward", shapes(t, g), "upstream gradient shape differs from the tensor's")
 	}
+	sameDevice("backward", t, g)
 	if t.released {
 		fail("backward", shapes(t), "%s", releasedMsg)
 	}

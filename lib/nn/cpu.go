@@ -349,6 +349,15 @@ func (cpuBackend) MatMul(dst, a, b Buffer, batch, m, n, k int, transA, transB bo
 	if transB {
 		ldb = k
 	}
+	if batch == 0 || m == 0 || n == 0 {
+		return
+	}
+	if k == 0 { // an empty sum: the product is zero
+		if !accumulate {
+			clear(host(dst)[:batch*m*n])
+		}
+		return
+	}
 	beta := float32(0)
 	if accumulate {
 		beta = 1

@@ -322,7 +322,7 @@ func NegInf() float32 { return float32(math.Inf(-1)) }
 // Dropout zeroes each element with probability p and scales the rest by 1/(1−p) when train is set;
 // otherwise (evaluation) it returns t unchanged. The mask comes from the package's seeded generator.
 func Dropout(t *Tensor, p float32, train bool) *Tensor {
-	if p < 0 || p >= 1 {
+	if !(p >= 0 && p < 1) { // also refuses NaN
 		fail("dropout", shapes(t), "probability %v must be in [0, 1)", p)
 	}
 	if !train || p == 0 {

@@ -37,8 +37,12 @@ func reduceAxis(op ReduceOp, t *Tensor, a int) *Tensor {
 // reduce reduces the axes of t, keeping them with size 1 when keep is set.
 func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor {
 	axes = t.normAxes(name, axes)
-	if t.Len() == 0 {
-		fail(name, shapes(t), "cannot reduce an empty tensor")
+	if op == ReduceMax {
+		for _, a := range axes {
+			if t.shape[a] == 0 {
+				fail(name, shapes(t), "cannot take the maximum over axis %d of size 0", a)
+			}
+		}
 	}
 	x := t.Detach()
 	for i := len(axes) - 1; i >= 0; i-- {
@@ -85,7 +89,7 @@ func dropAxes(shape []int, axes []int) []int {
 	return out
 }
 
-// Sum returns the sum over the given axes (all when none), removing them.
+// Sum returns the sum over the given axes (all when none), removing them. The sum over no elements is 0.
 func (t *Tensor) Sum(axes ...int) *Tensor { return reduce("sum", ReduceSum, t, axes, false) }
 
 // SumKeep is Sum keeping the reduced axes with size 1.
@@ -102,7 +106,8 @@ func (t *Tensor) mean(axes []int, keep bool) *Tensor {
 	for _, a := range t.normAxes("mean", axes) {
 		n *= t.shape[a]
 	}
-	return reduce("mean", ReduceSum, t, axes, keep).MulScalar(1 / float32(max(n, 1)))
+	// The mean over no elements is 0·(1/0) = NaN, as in PyTorch.
+	return reduce("mean", ReduceSum, t, axes, keep).MulScalar(1 / float32(n))
 }
 
 // Max returns the maximum over the given axes (all when none), removing them. A NaN is the

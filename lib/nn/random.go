@@ -36,6 +36,9 @@ func Seed(seed uint64) {
 
 // RandInt returns a random integer in [0, n) from the package's generator.
 func RandInt(n int) int {
+	if n <= 0 {
+		fail("randint", nil, "n = %d must be positive", n)
+	}
 	rng.mu.Lock()
 	defer rng.mu.Unlock()
 	return rng.r.IntN(n)

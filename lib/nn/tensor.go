@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 )
 
 // Tensor is an n-dimensional array of float32 in row-major order, on one device, that records the
@@ -99,6 +100,11 @@ func Ones(shape ...int) *Tensor { return Full(1, shape...) }
 
 // Arange returns the vector start, start+step, … up to but excluding stop.
 func Arange(start, stop, step float32) *Tensor {
+	for _, v := range []float32{start, stop, step} {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			fail("arange", nil, "start %v, stop %v and step %v must be finite", start, stop, step)
+		}
+	}
 	if step == 0 || (stop-start)/step < 0 {
 		fail("arange", nil, "step %v cannot go from %v to %v", step, start, stop)
 	}
@@ -240,6 +246,11 @@ func (t *Tensor) axis(op string, a int) int {
 }
 
 func sameDevice(op string, ts ...*Tensor) Backend {
+	for i, t := range ts {
+		if t == nil {
+			fail(op, nil, "operand %d is a nil tensor", i+1)
+		}
+	}
 	b := ts[0].backend()
 	for _, t := range ts[1:] {
 		if t.backend() != b {

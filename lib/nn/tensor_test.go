@@ -206,3 +206,40 @@ func TestShapeOps(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyTensors checks operations on tensors with a dimension of size 0: they give empty or
+// zero results as PyTorch does, never a crash.
+func TestEmptyTensors(t *testing.T) {
+	a := nn.Ones(2, 0).SetRequiresGrad(true)
+	b := nn.Ones(0, 3).SetRequiresGrad(true)
+	p := a.MatMul(b) // an empty sum: zeros
+	if fmt.Sprint(p.Shape(), p.Data()) != "[2 3] [0 0 0 0 0 0]" {
+		t.Errorf("[2 0]×[0 3] = %v", p)
+	}
+	p.Sum().Backward()
+	if fmt.Sprint(a.Grad().Shape(), b.Grad().Shape()) != "[2 0] [0 3]" {
+		t.Errorf("gradient shapes %v %v", a.Grad().Shape(), b.Grad().Shape())
+	}
+	for _, c := range []struct {
+		name, got, want string
+	}{
+		{"matmul m=0", fmt.Sprint(nn.Zeros(0, 3).MatMul(nn.Zeros(3, 2)).Shape()), "[0 2]"},
+		{"matmul n=0", fmt.Sprint(nn.Zeros(2, 3).MatMul(nn.Zeros(3, 0)).Shape()), "[2 0]"},
+		{"matmul batch 0", fmt.Sprint(nn.Zeros(0, 2, 3).MatMul(nn.Zeros(3, 4)).Shape()), "[0 2 4]"},
+		{"sum of nothing", vals(nn.Zeros(0).Sum()), "[0]"},
+		{"sum over empty axis", vals(nn.Zeros(0, 3).Sum(0)), "[0 0 0]"},
+		{"sum of empty rows", fmt.Sprint(nn.Zeros(0, 3).Sum(1).Shape()), "[0]"},
+		{"mean of nothing", vals(nn.Zeros(0).Mean()), "[NaN]"},
+		{"max of empty rows", fmt.Sprint(nn.Zeros(0, 3).Max(1).Shape()), "[0]"},
+		{"softmax", fmt.Sprint(nn.Zeros(0, 3).Softmax(-1).Shape(), nn.Zeros(3, 0).Softmax(0).Shape()), "[0 3] [3 0]"},
+		{"layer norm", fmt.Sprint(nn.LayerNorm(nn.Zeros(2, 0), nil, nil, 1e-5).Shape()), "[2 0]"},
+		{"embedding", fmt.Sprint(nn.Embedding(nn.Zeros(3, 2), nil).Shape()), "[0 2]"},
+		{"slice", fmt.Sprint(nn.Ones(3).Slice(0, 2, 2).Shape()), "[0]"},
+		{"concat", vals(nn.Concat(0, nn.Ones(2), nn.Zeros(0))), "[1 1]"},
+		{"string", nn.Zeros(2, 0).String(), "tensor([[],\n        []]) shape=[2 0]"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, c.got, c.want)
+		}
+	}
+}
