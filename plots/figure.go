@@ -371,6 +371,7 @@ func drawTitle(c draw.Canvas, title string, scale float64) draw.Canvas {
 	sty := textStyle(vg.Length(titleSize*scale), true)
 	sty.XAlign = draw.XCenter
 	sty.YAlign = draw.YTop
+	sty.Font.Size = fitSize(sty, title, c.Max.X-c.Min.X)
 	pad := vg.Length(6 * scale)
 	c.FillText(sty, vg.Point{X: c.Center().X, Y: c.Max.Y - pad}, title)
 	c.Max.Y -= sty.Rectangle(title).Size().Y + 2*pad

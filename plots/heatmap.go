@@ -389,6 +389,7 @@ func (b *heatBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	main := c
 	main.Max.X -= cbw + vg.Length(10*scale)
 	p := newPlot(f.title, f.xlabel, f.ylabel, scale)
+	fitTitle(p, main)
 	// Estimate the cell size from the canvas (refined below).
 	est := p.DataCanvas(main)
 	cellW := float64(est.Max.X-est.Min.X) / float64(b.g.cols)

@@ -64,6 +64,7 @@ func (b *histBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 		ylabel = "count"
 	}
 	p := newPlot(f.title, f.xlabel, ylabel, scale)
+	fitTitle(p, c)
 	addGrid(p)
 	lo, hi, n := math.Inf(1), math.Inf(-1), 0
 	for _, s := range b.series {

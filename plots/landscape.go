@@ -84,6 +84,7 @@ func (b *landBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	main := c
 	main.Max.X -= cbw + vg.Length(10*scale)
 	p := newPlot(f.title, f.xlabel, f.ylabel, scale)
+	fitTitle(p, main)
 	cm := f.colorMap(lo, hi)
 	p.Add(heatLayer(b.g, cm, false))
 	// Contour levels at quantiles of the surface show detail both near the

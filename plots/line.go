@@ -109,6 +109,7 @@ func (*lineBody) size(*Figure) (float64, float64) { return DefaultWidth, Default
 
 func (b *lineBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	p := newPlot(f.title, f.xlabel, f.ylabel, f.fontScale())
+	fitTitle(p, c)
 	addGrid(p)
 	var entries []legendEntry
 	var pts [][2]float64
@@ -323,6 +324,7 @@ func (*funcBody) size(*Figure) (float64, float64) { return DefaultWidth, Default
 
 func (b *funcBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	p := newPlot(f.title, f.xlabel, f.ylabel, f.fontScale())
+	fitTitle(p, c)
 	addGrid(p)
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	for _, ys := range b.ys {

@@ -237,6 +237,7 @@ func shade(c color.NRGBA, f float64) color.NRGBA {
 func (b *scatterBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	scale := f.fontScale()
 	p := newPlot(f.title, f.xlabel, f.ylabel, scale)
+	fitTitle(p, c)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = b.xmin, b.xmax, b.ymin, b.ymax
 	if b.bnd != nil {
 		lo, hi := b.bnd.minMax()

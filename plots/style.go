@@ -80,6 +80,9 @@ func textStyle(size vg.Length, bold bool) text.Style {
 // scale multiplies every font size (1 at the default size; smaller in panels).
 func newPlot(title, xlabel, ylabel string, scale float64) *plot.Plot {
 	p := plot.New()
+	// The canvas is white already; a second full-size fill per plot
+	// costs a rasterizer pass over every pixel.
+	p.BackgroundColor = nil
 	s := func(v float64) vg.Length { return vg.Length(v * scale) }
 	p.Title.Text = title
 	p.Title.TextStyle = textStyle(s(titleSize), true)
@@ -303,3 +306,21 @@ func (n viridisPalette) Colors() []color.Color {
 type listPalette []color.Color
 
 func (l listPalette) Colors() []color.Color { return l }
+
+// fitTitle shrinks the title font of p (down to 7 points) so the title fits
+// the width of c.
+func fitTitle(p *plot.Plot, c draw.Canvas) {
+	p.Title.TextStyle.Font.Size = fitSize(p.Title.TextStyle, p.Title.Text, c.Max.X-c.Min.X)
+}
+
+// fitSize returns the font size at which txt fits in width.
+func fitSize(sty text.Style, txt string, width vg.Length) vg.Length {
+	size := sty.Font.Size
+	if txt == "" {
+		return size
+	}
+	if w := sty.Width(txt); w > width*0.98 && w > 0 {
+		size = vg.Length(math.Max(7, float64(size)*float64(width*0.98/w)))
+	}
+	return size
+}
