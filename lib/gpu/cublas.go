@@ -99,7 +99,10 @@ func (b *cublas) setTF32(on bool) error {
 	return blasCall("cublasSetMathMode", b.setMathMode, b.handle, mode)
 }
 
-// blasCall calls a cuBLAS function and turns a non-zero cublasStatus_t into an *Error.
+// blasCall calls a cuBLAS function and turns a non-zero cublasStatus_t into an *Error
+// (go:uintptrescapes as for driver.call).
+//
+//go:uintptrescapes
 func blasCall(name string, fn uintptr, args ...uintptr) error {
 	r, _, _ := purego.SyscallN(fn, args...)
 	if r == cublasStatusSuccess {

@@ -117,7 +117,11 @@ func openDriver(names []string) (*driver, error) {
 	return d, nil
 }
 
-// call invokes a driver function and turns a non-zero CUresult into an *Error.
+// call invokes a driver function and turns a non-zero CUresult into an *Error. Pointer arguments
+// converted to uintptr in the call expression are moved to the heap and kept alive for the call
+// (go:uintptrescapes), so that a stack move cannot leave the C function a stale address.
+//
+//go:uintptrescapes
 func (d *driver) call(name string, fn uintptr, args ...uintptr) error {
 	r, _, _ := purego.SyscallN(fn, args...)
 	if r == 0 {

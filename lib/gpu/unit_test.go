@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/ebitengine/purego"
 )
 
 func TestSizeClass(t *testing.T) {
@@ -397,5 +400,32 @@ func TestOpenDriverError(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}
+	}
+}
+
+// TestCallIntoC checks the machinery the driver binding stands on, with a library every Linux machine
+// has: dlopen libc, resolve a symbol, call it through purego with a Go pointer, read a C string back.
+func TestCallIntoC(t *testing.T) {
+	h, name, err := openLibrary("C library", []string{"libc.so.6"})
+	if err != nil {
+		t.Skipf("no libc.so.6: %v", err)
+	}
+	p, err := purego.Dlsym(h, "strlen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := []byte("notmagic\x00")
+	n, _, _ := purego.SyscallN(p, uintptr(unsafe.Pointer(&s[0])))
+	if n != 8 {
+		t.Fatalf("strlen through purego from %s = %d, want 8", name, n)
+	}
+	getenv, err := purego.Dlsym(h, "getenv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("PATH\x00") // set at process start, so libc's environment has it in both cgo modes
+	r, _, _ := purego.SyscallN(getenv, uintptr(unsafe.Pointer(&key[0])))
+	if got, want := cString(r), os.Getenv("PATH"); got != want {
+		t.Fatalf("cString(getenv(PATH)) = %q, want %q", got, want)
 	}
 }
