@@ -97,28 +97,51 @@ type BenchResult struct {
 	K       int     `json:"k"`
 	Trans   string  `json:"trans"`
 	Threads int     `json:"threads"`
+	Clock   string  `json:"clock"` // "wall" or "cpu" (see BenchOptions.CPUClock)
 	GFlops  float64 `json:"gflops"`
 }
 
-// Bench times Sgemm on each shape (DefaultShapes when none are given) with each thread count
-// (1 and runtime.GOMAXPROCS(0) when threads is empty) and writes one JSON line per measurement:
+// BenchOptions configures Bench.
+type BenchOptions struct {
+	// MinTime is the timing budget of one measurement (<= 0: 0.5 s).
+	MinTime time.Duration
+	// Threads lists the thread counts to measure (empty: 1 and runtime.GOMAXPROCS(0)).
+	Threads []int
+	// CPUClock times with the calling thread's CPU time instead of the wall clock, so that other
+	// programs competing for the cores do not count (single-threaded runs only; Linux).
+	CPUClock bool
+}
+
+// Bench times Sgemm on each shape (DefaultShapes when none are given) with each thread count and
+// writes one JSON line per measurement:
 //
-//	{"impl":"notmagic","kernel":"avx512","m":768,"n":384,"k":128,"trans":"NN","threads":1,"gflops":97.1}
+//	{"impl":"notmagic","kernel":"avx512","m":768,"n":384,"k":128,"trans":"NN","threads":1,"clock":"wall","gflops":97.1}
 //
-// Each figure is the best of five timed runs of about minTime/5 each (minTime <= 0 means
-// 0.5 s), the same method as torch_matmul.py. The thread setting is restored afterwards.
-func Bench(w io.Writer, minTime time.Duration, threads []int, shapes ...Shape) error {
+// Each figure is the best of five timed runs of about MinTime/5 each, the same method as
+// torch_matmul.py. The thread setting is restored afterwards.
+func Bench(w io.Writer, opt BenchOptions, shapes ...Shape) error {
 	if len(shapes) == 0 {
 		shapes = DefaultShapes()
 	}
+	threads := opt.Threads
 	if len(threads) == 0 {
 		threads = []int{1}
-		if g := runtime.GOMAXPROCS(0); g > 1 {
+		if g := runtime.GOMAXPROCS(0); g > 1 && !opt.CPUClock {
 			threads = append(threads, g)
 		}
 	}
+	minTime := opt.MinTime
 	if minTime <= 0 {
 		minTime = 500 * time.Millisecond
+	}
+	clock, clockName := wallClock, "wall"
+	if opt.CPUClock {
+		if threadCPUClock == nil {
+			return fmt.Errorf("gemm: Bench: the CPU clock is not available on this system")
+		}
+		clock, clockName = threadCPUClock, "cpu"
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
 	}
 	prev := SetThreads(threads[0])
 	defer SetThreads(prev)
@@ -131,9 +154,12 @@ func Bench(w io.Writer, minTime time.Duration, threads []int, shapes ...Shape) e
 			if nt <= 0 {
 				return fmt.Errorf("gemm: Bench: thread count %d is not positive", nt)
 			}
+			if opt.CPUClock && nt != 1 {
+				return fmt.Errorf("gemm: Bench: the CPU clock measures single-threaded runs only, not %d threads", nt)
+			}
 			SetThreads(nt)
 			r := BenchResult{Impl: "notmagic", Kernel: Kernel(), M: s.M, N: s.N, K: s.K, Trans: s.Trans(), Threads: nt,
-				GFlops: measure(s, minTime)}
+				Clock: clockName, GFlops: measure(s, minTime, clock)}
 			if err := enc.Encode(r); err != nil {
 				return err
 			}
@@ -142,8 +168,14 @@ func Bench(w io.Writer, minTime time.Duration, threads []int, shapes ...Shape) e
 	return nil
 }
 
-// measure returns the best GFLOP/s of Sgemm on s over five runs of about minTime/5 each.
-func measure(s Shape, minTime time.Duration) float64 {
+var start = time.Now()
+
+// wallClock is the monotonic wall clock, as time since the package started.
+func wallClock() time.Duration { return time.Since(start) }
+
+// measure returns the best GFLOP/s of Sgemm on s over five runs of about minTime/5 each, timed
+// by clock.
+func measure(s Shape, minTime time.Duration, clock func() time.Duration) float64 {
 	rng := rand.New(rand.NewPCG(1, 1))
 	mat := func(n int) []float32 {
 		x := make([]float32, n)
@@ -161,11 +193,11 @@ func measure(s Shape, minTime time.Duration) float64 {
 		ldb = s.K
 	}
 	call := func(reps int) time.Duration {
-		t0 := time.Now()
+		t0 := clock()
 		for i := 0; i < reps; i++ {
 			Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1, a, lda, b, ldb, 0, c, s.N)
 		}
-		return time.Since(t0)
+		return clock() - t0
 	}
 	call(3)
 	reps := 1
@@ -181,7 +213,7 @@ func measure(s Shape, minTime time.Duration) float64 {
 
 // BenchMain is the `notmagic bench matmul` command: it parses args
 //
-//	[-threads 1,2] [-time 0.5s] [shape ...]
+//	[-threads 1,2] [-time 0.5s] [-clock wall|cpu] [shape ...]
 //
 // (shapes as ParseShape reads them; DefaultShapes when none) and runs Bench, writing JSON lines to
 // stdout.
@@ -190,8 +222,9 @@ func BenchMain(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	threadList := fs.String("threads", "", "comma-separated thread counts (default 1 and GOMAXPROCS)")
 	minTime := fs.Duration("time", 500*time.Millisecond, "timing budget per measurement")
+	clock := fs.String("clock", "wall", "wall, or cpu: the thread's CPU time (single-threaded runs only)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: notmagic bench matmul [-threads 1,2] [-time 0.5s] [N | MxNxK[:NN|NT|TN|TT] ...]")
+		fmt.Fprintln(stderr, "usage: notmagic bench matmul [-threads 1,2] [-time 0.5s] [-clock wall|cpu] [N | MxNxK[:NN|NT|TN|TT] ...]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -215,5 +248,8 @@ func BenchMain(args []string, stdout, stderr io.Writer) error {
 		}
 		shapes = append(shapes, s)
 	}
-	return Bench(stdout, *minTime, threads, shapes...)
+	if *clock != "wall" && *clock != "cpu" {
+		return fmt.Errorf("bench matmul: -clock %q: want wall or cpu", *clock)
+	}
+	return Bench(stdout, BenchOptions{MinTime: *minTime, Threads: threads, CPUClock: *clock == "cpu"}, shapes...)
 }

@@ -104,10 +104,22 @@ func TestBenchMain(t *testing.T) {
 	if r.M != 17 || r.N != 9 || r.K != 33 || r.Trans != "TN" || r.Threads != 2 || !(r.GFlops > 0) || r.Kernel != Kernel() {
 		t.Fatalf("unexpected result %+v", r)
 	}
+	out.Reset()
+	if threadCPUClock != nil {
+		if err := BenchMain([]string{"-clock", "cpu", "-time", "5ms", "20x20x20"}, &out, &errs); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), `"clock":"cpu"`) || strings.Count(out.String(), "\n") != 1 {
+			t.Fatalf("-clock cpu printed %q, want one cpu-clock line", out.String())
+		}
+		if err := BenchMain([]string{"-clock", "cpu", "-threads", "2", "8"}, &out, &errs); err == nil {
+			t.Fatal("the CPU clock accepted 2 threads")
+		}
+	}
 	if err := BenchMain([]string{"-threads", "0"}, &out, &errs); err == nil {
 		t.Fatal("BenchMain accepted -threads 0")
 	}
-	if err := Bench(&out, time.Millisecond, nil, Shape{M: 0, N: 1, K: 1}); err == nil {
+	if err := Bench(&out, BenchOptions{MinTime: time.Millisecond}, Shape{M: 0, N: 1, K: 1}); err == nil {
 		t.Fatal("Bench accepted an empty shape")
 	}
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Compare lib/nn/gemm with torch.matmul on this machine and print the ratio table (Markdown).
 
-    /usr/bin/python3 lib/nn/gemm/compare.py [--rounds 2] [--time 0.5] [--threads 1,2]
+    /usr/bin/python3 lib/nn/gemm/compare.py [--rounds 2] [--time 0.5] [--threads 1,2] [--clock wall|cpu]
 
 Run from the repository root. For each thread count it alternates `go run ./lib/nn/gemm/cmd/gemmbench`
 and torch_matmul.py (OMP_NUM_THREADS set to the thread count) for --rounds rounds and keeps each
 implementation's best figure per shape, so a burst of load from other programs hurts both alike.
+--clock cpu times single-threaded runs by the thread's CPU time on both sides, for a machine
+whose cores other programs are using.
 """
 import argparse
 import json
@@ -42,21 +44,25 @@ def main():
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--time", type=float, default=0.5, help="seconds of timing per shape and run")
     p.add_argument("--threads", default="1,2")
+    p.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     a = p.parse_args()
+    if a.clock == "cpu":
+        a.threads = "1"
     subprocess.run(["go", "build", "-o", "/tmp/gemmbench", "./lib/nn/gemm/cmd/gemmbench"], check=True)
     best = {"go": {}, "torch": {}}
     kernel = "?"
     for t in [int(x) for x in a.threads.split(",")]:
         env = dict(os.environ, OMP_NUM_THREADS=str(t))
         for _ in range(a.rounds):
-            for r in run_lines(["/tmp/gemmbench", "-threads", str(t), "-time", f"{a.time}s"]):
+            for r in run_lines(["/tmp/gemmbench", "-threads", str(t), "-time", f"{a.time}s", "-clock", a.clock]):
                 kernel = r["kernel"]
                 best["go"][key(r)] = max(best["go"].get(key(r), 0), r["gflops"])
             for r in run_lines([sys.executable, os.path.join(HERE, "torch_matmul.py"), "--threads", str(t),
-                                "--min-time", str(a.time)], env=env):
+                                "--min-time", str(a.time), "--clock", a.clock], env=env):
                 best["torch"][key(r)] = max(best["torch"].get(key(r), 0), r["gflops"])
     import torch
-    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; notmagic kernel {kernel}; torch {torch.__version__}")
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; notmagic kernel {kernel}; torch {torch.__version__}; "
+          f"{a.clock} clock, best of {a.rounds} rounds; load average {os.getloadavg()[0]:.1f}")
     print()
     print("| m×n×k | trans | threads | notmagic GFLOP/s | torch GFLOP/s | ratio |")
     print("|---|---|---|---|---|---|")

@@ -21,6 +21,9 @@ type kernel struct {
 	// half, when not nil, is micro for the first nr/2 columns only, used on edge strips that
 	// narrow: it does half the work.
 	half func(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
+	// packBT, when not nil, packs one full nr-column strip of a transposed B: dst[q·nr + j] =
+	// src[j·ldb + q] for j < nr, q < kb. It reports false when it cannot (then Go does it).
+	packBT func(dst, src []float32, ldb, kb int) bool
 }
 
 // workspace holds the pack buffers of one goroutine; they grow to the largest blocks seen and are
@@ -102,7 +105,7 @@ func serial(p *problem, kern *kernel, ws *workspace) {
 			if directB {
 				bFrom = nb / nr * nr
 			}
-			packB(ws.bpack, p, pc, kb, jc, nb, nr, bFrom)
+			packB(ws.bpack, p, pc, kb, jc, nb, nr, bFrom, kern.packBT)
 			for ic := 0; ic < m; ic += mc {
 				mb := min(mc, m-ic)
 				aFrom := 0
@@ -237,7 +240,7 @@ func packA(dst []float32, p *problem, ic, mb, pc, kb, mr, from int) {
 // packB packs op(B)[pc:pc+kb, jc:jc+nb] into nr-column micro-panels: panel s holds, for each
 // depth step, the nr values of columns s·nr.. (zero past nb).
 // Strips before column from are skipped (they are read in place).
-func packB(dst []float32, p *problem, pc, kb, jc, nb, nr, from int) {
+func packB(dst []float32, p *problem, pc, kb, jc, nb, nr, from int, packBT func(dst, src []float32, ldb, kb int) bool) {
 	b, ldb := p.b, p.ldb
 	for s := from; s < nb; s += nr {
 		cols := min(nr, nb-s)
@@ -253,6 +256,9 @@ func packB(dst []float32, p *problem, pc, kb, jc, nb, nr, from int) {
 			continue
 		}
 		// op(B)(q, j) = b[j*ldb + q]: walk each stored row, scatter with stride nr.
+		if cols == nr && packBT != nil && packBT(panel, b[(jc+s)*ldb+pc:], ldb, kb) {
+			continue
+		}
 		for j := 0; j < cols; j++ {
 			src := b[(jc+s+j)*ldb+pc : (jc+s+j)*ldb+pc+kb]
 			for q, v := range src {

@@ -8,7 +8,8 @@ import "golang.org/x/sys/cpu"
 var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX2_6x16, half: sgemmAVX2_6x8}
 
 // avx512Kernel is the AVX-512 micro-kernel: a 12×32 tile of C in twenty-four ZMM accumulators.
-var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX512_12x32, half: sgemmAVX512_12x16}
+var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX512_12x32, half: sgemmAVX512_12x16,
+	packBT: packBT32}
 
 func hasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 
@@ -52,3 +53,22 @@ func sgemmAVX2_6x8(k int, a *float32, ra, sa int, b *float32, sb int, c *float32
 //
 //go:noescape
 func sgemmAVX512_12x16(k int, a *float32, ra, sa int, b *float32, sb int, c *float32, ldc int, alpha, beta float32)
+
+// packBTransAVX512 packs 32 columns of a transposed B with gathers (kernel_amd64.s):
+// dst[q·32 + j] = src[j·ldb + q] for j < 32, q < kb, where idx[j] = j·ldb.
+//
+//go:noescape
+func packBTransAVX512(dst, src *float32, ldb, kb int, idx *[16]int32)
+
+// packBT32 is avx512Kernel.packBT.
+func packBT32(dst, src []float32, ldb, kb int) bool {
+	if 31*ldb+kb > 1<<31-1 || len(dst) < 32*kb || len(src) < 31*ldb+kb {
+		return false
+	}
+	var idx [16]int32
+	for j := range idx {
+		idx[j] = int32(j * ldb)
+	}
+	packBTransAVX512(&dst[0], &src[0], ldb, kb, &idx)
+	return true
+}

@@ -1230,3 +1230,29 @@ sgemmAVX2_6x8_storez:
 	VZEROUPPER
 	RET
 
+// func packBTransAVX512(dst, src *float32, ldb, kb int, idx *[16]int32)
+//
+// dst[q·32 + j] = src[j·ldb + q] for j < 32, q < kb; idx[j] = j·ldb.
+TEXT ·packBTransAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), AX
+	SHLQ $6, AX // 16 rows
+	LEAQ (SI)(AX*1), R10
+	MOVQ kb+24(FP), CX
+	MOVQ idx+32(FP), R11
+	VMOVDQU32 (R11), Z31
+packBT_loop:
+	KXNORW K1, K1, K1
+	VGATHERDPS (SI)(Z31*4), K1, Z0
+	KXNORW K2, K2, K2
+	VGATHERDPS (R10)(Z31*4), K2, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ $4, SI
+	ADDQ $4, R10
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  packBT_loop
+	VZEROUPPER
+	RET
