@@ -1,0 +1,36 @@
+package nn
+
+import "testing"
+
+// BenchmarkRecipeStep times one training step of the recipe's model (shared/bench/RECIPE.md):
+// forward, backward, clipping and AdamW on a batch of 12 × 64 tokens.
+func BenchmarkRecipeStep(b *testing.B) {
+	Seed(1)
+	m := MustGPT(Config{Vocab: 65, Block: 64, Layers: 4, Heads: 4, Embd: 128})
+	opt := NewAdamW(m.Parameters(), 1e-3, 0.1)
+	ids := make([]int, 12*64)
+	for i := range ids {
+		ids[i] = (i * 7) % 65
+	}
+	params := m.Parameters()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		loss := m.Loss(m.Forward(ids, 12, 64), ids)
+		opt.ZeroGrad()
+		loss.Backward()
+		ClipGradNorm(params, 1)
+		opt.Step()
+	}
+	b.ReportMetric(float64(b.N*12*64)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// BenchmarkGenerate times sampling 64 tokens from the recipe's model.
+func BenchmarkGenerate(b *testing.B) {
+	Seed(1)
+	m := MustGPT(Config{Vocab: 65, Block: 64, Layers: 4, Heads: 4, Embd: 128})
+	for i := 0; i < b.N; i++ {
+		if _, err := Generate(m, []int{0}, 64, SampleOptions{Temperature: 1, Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
