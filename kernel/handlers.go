@@ -44,10 +44,10 @@ func (k *Kernel) handle(ch *channel, m *Message) {
 			k.log.Printf("%s: malformed comm_open: %v", ch.name, err)
 			return
 		}
-		k.log.Printf("%s: no comm target %q; closing comm %s", ch.name, c.TargetName, c.CommID)
+		k.infof("%s: no comm target %q; closing comm %s", ch.name, c.TargetName, c.CommID)
 		k.publish("comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}}, m)
 	case "comm_msg", "comm_close":
-		k.log.Printf("%s: ignored %s (no comms are open)", ch.name, t)
+		k.infof("%s: ignored %s (no comms are open)", ch.name, t)
 	case "interrupt_request":
 		k.Interrupt()
 		k.reply(ch, m, "interrupt_reply", map[string]any{"status": "ok"})
@@ -62,7 +62,7 @@ func (k *Kernel) handle(ch *channel, m *Message) {
 		k.reply(ch, m, "shutdown_reply", content)
 		k.publish("shutdown_reply", content, m)
 		k.status("idle", m)
-		k.log.Printf("shutdown requested (restart=%v)", c.Restart)
+		k.infof("shutdown requested (restart=%v)", c.Restart)
 		k.requestQuit(c.Restart)
 	default:
 		k.log.Printf("%s: unknown message type %q ignored", ch.name, t)
@@ -204,7 +204,7 @@ func (k *Kernel) abortQueued() {
 				continue
 			}
 			k.status("busy", m)
-			k.log.Printf("shell: aborted execute_request %s after an error: %s", m.Header.MsgID, m.Content)
+			k.infof("shell: aborted execute_request %s after an error", m.Header.MsgID)
 			k.reply(k.shell, m, "execute_reply", map[string]any{"status": "aborted"})
 			k.status("idle", m)
 		case <-settle.C:

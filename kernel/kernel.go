@@ -17,6 +17,8 @@ import (
 type Options struct {
 	// Log receives the kernel's diagnostics (dropped messages, unknown types, failures). Nil: discarded.
 	Log *log.Logger
+	// Verbose also logs routine events (start, interrupts, shutdown, comms); problems are always logged.
+	Verbose bool
 	// HistoryFile, when not empty, keeps executed cells across kernel processes (JSON lines, appended).
 	HistoryFile string
 	// newInterp creates the interpreter session; nil means kernel/session.
@@ -124,6 +126,7 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 	}
 	for _, b := range binds {
 		if err := b.s.Listen(ci.Endpoint(b.port)); err != nil {
+			k.stop()
 			k.closeSockets()
 			k.interp.close()
 			return nil, fmt.Errorf("%s socket: %w", b.name, err)
@@ -140,6 +143,13 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 	go k.shellWorker()
 	k.publish("status", map[string]any{"execution_state": "starting"}, nil)
 	return k, nil
+}
+
+// infof logs a routine event when the kernel is verbose.
+func (k *Kernel) infof(format string, args ...any) {
+	if k.opts.Verbose {
+		k.log.Printf(format, args...)
+	}
 }
 
 // Session returns the kernel's session id (the "session" field of the headers it sends).
@@ -165,7 +175,7 @@ func (k *Kernel) Interrupt() {
 	cancel := k.cancelCell
 	k.mu.Unlock()
 	if cancel != nil {
-		k.log.Printf("interrupting the running cell")
+		k.infof("interrupting the running cell")
 		cancel()
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"syscall"
 )
 
-// Main runs `notmagic kernel -f CONNECTION_FILE [--history-file FILE]`: it serves Jupyter until a
+// Main runs `notmagic kernel -f CONNECTION_FILE [--history-file FILE] [--verbose|--quiet]`: it serves Jupyter until a
 // shutdown_request (or SIGTERM) and returns nil on a clean exit. SIGINT interrupts the running cell, as an
 // interrupt_request does.
 func Main(args []string) error {
@@ -18,6 +18,7 @@ func Main(args []string) error {
 	file := fs.String("f", "", "the connection file Jupyter wrote (required)")
 	hist := fs.String("history-file", os.Getenv("NOTMAGIC_HISTORY_FILE"), "keep executed cells in this file across kernels")
 	quiet := fs.Bool("quiet", false, "log nothing")
+	verbose := fs.Bool("verbose", os.Getenv("NOTMAGIC_KERNEL_VERBOSE") == "1", "also log routine events (start, interrupts, shutdown)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -36,11 +37,11 @@ func Main(args []string) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	k, err := New(ci, Options{Log: logger, HistoryFile: *hist})
+	k, err := New(ci, Options{Log: logger, HistoryFile: *hist, Verbose: *verbose})
 	if err != nil {
 		return err
 	}
-	logger.Printf("listening on %s (session %s)", ci.Endpoint(ci.ShellPort), k.Session())
+	k.infof("listening on %s (session %s)", ci.Endpoint(ci.ShellPort), k.Session())
 	go func() {
 		for {
 			select {
@@ -57,7 +58,7 @@ func Main(args []string) error {
 		}
 	}()
 	restart := k.Wait()
-	logger.Printf("stopped (restart=%v)", restart)
+	k.infof("stopped (restart=%v)", restart)
 	return nil
 }
 
