@@ -393,3 +393,39 @@ func TestNoSpuriousInterrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptBlockedCells interrupts a cell blocked in compiled code and one waiting for input.
+func TestInterruptBlockedCells(t *testing.T) {
+	_, c, _ := startKernel(t)
+	for _, tc := range []struct{ name, code string }{
+		{"sleep", "time.Sleep(time.Hour)"},
+		{"input", "var s string\nfmt.Scanln(&s)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c.t = t
+			req := c.message("execute_request", map[string]any{"code": tc.code, "allow_stdin": true})
+			c.sendOn(c.shell, req)
+			if tc.name == "input" {
+				if ir := c.recvOn(c.stdin, 10*time.Second); ir.Header.MsgType != "input_request" {
+					t.Fatalf("got %s", ir.Header.MsgType)
+				}
+			} else {
+				time.Sleep(200 * time.Millisecond)
+			}
+			start := time.Now()
+			c.request(c.control, "interrupt_request", map[string]any{})
+			rep := c.recvOn(c.shell, 10*time.Second)
+			if r := contentOf(rep); r["status"] != "error" {
+				t.Errorf("reply %v", r)
+			}
+			t.Logf("stopped %v after interrupt_request", time.Since(start).Round(time.Millisecond))
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("interrupt took %v", d)
+			}
+			c.outputs(req.Header.MsgID, 5*time.Second)
+			if rep, _ := c.execute("1+1", nil); rep["status"] != "ok" {
+				t.Errorf("next cell: %v", rep)
+			}
+		})
+	}
+}
