@@ -331,8 +331,21 @@ func (f *Figure) render(format string) (out []byte, err error) {
 		if _, err := c.WriteTo(&buf); err != nil {
 			return nil, err
 		}
+		return fixSVGImages(buf.Bytes()), nil
 	}
 	return buf.Bytes(), nil
+}
+
+// fixSVGImages makes vgsvg's embedded raster images (heatmap cells, colour
+// bars, maps) look as they do in the PNG: stretched to the rectangle they
+// were drawn into (SVG's default preserveAspectRatio would letterbox them)
+// and scaled without smoothing, so cells stay crisp. Heatmaps are embedded
+// as images rather than one rectangle per cell because browsers draw
+// hairline seams between adjacent anti-aliased rectangles. It also labels
+// the embedded data as the PNG it is.
+func fixSVGImages(b []byte) []byte {
+	b = bytes.ReplaceAll(b, []byte("<image "), []byte(`<image preserveAspectRatio="none" style="image-rendering:pixelated" `))
+	return bytes.ReplaceAll(b, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
 }
 
 // margin leaves a small white border around the figure.

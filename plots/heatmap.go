@@ -117,14 +117,13 @@ func tokenLabel(s string) string {
 }
 
 // heatLayer returns the gonum HeatMap of g coloured by cm.
-func heatLayer(g plotter.GridXYZ, cm palette.ColorMap, vector bool) plot.Plotter {
+func heatLayer(g plotter.GridXYZ, cm palette.ColorMap) plot.Plotter {
 	pal := cm.Palette(256).Colors()
 	hm := plotter.NewHeatMap(g, listPalette(pal))
 	hm.Min, hm.Max = cm.Min(), cm.Max()
 	hm.Underflow = pal[0]
 	hm.Overflow = pal[len(pal)-1]
-	c, r := g.Dims()
-	hm.Rasterized = !vector || r*c > 40000
+	hm.Rasterized = true // see fixSVGImages
 	return noGlyphs{hm}
 }
 
@@ -399,7 +398,7 @@ func (b *heatBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	cellW = float64(dc.Max.X-dc.Min.X) / float64(b.g.cols)
 	cellH = float64(dc.Max.Y-dc.Min.Y) / float64(b.g.rows)
 	cm := f.colorMap(lo, hi)
-	p.Add(heatLayer(b.g, cm, vector))
+	p.Add(heatLayer(b.g, cm))
 	if f.annot {
 		if l, ok := annotations(b.g, cm, cellW, cellH, scale); ok {
 			p.Add(l)

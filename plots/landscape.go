@@ -86,7 +86,7 @@ func (b *landBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	p := newPlot(f.title, f.xlabel, f.ylabel, scale)
 	fitTitle(p, main)
 	cm := f.colorMap(lo, hi)
-	p.Add(heatLayer(b.g, cm, false))
+	p.Add(heatLayer(b.g, cm))
 	// Contour levels at quantiles of the surface show detail both near the
 	// minimum and on the steep walls.
 	zs := append([]float64(nil), b.g.z...)

@@ -184,7 +184,7 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 			p.Title.Padding = vg.Length(3 * scale)
 			g := b.grid(l, h)
 			styleHeatAxes(p, g, b.tokens, b.tokens, cellW, cellH, sub, l == b.layers-1, h == 0)
-			p.Add(heatLayer(g, cm, vector))
+			p.Add(heatLayer(g, cm))
 			plots[l][h] = p
 		}
 	}

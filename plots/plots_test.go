@@ -123,6 +123,10 @@ func TestGallery(t *testing.T) {
 		if f.title != "" && !containsText(texts, f.title) {
 			t.Errorf("%s: SVG lacks the title %q", names[i], f.title)
 		}
+		// Raster parts (colour bars, maps) must stretch like in the PNG.
+		if n, m := bytes.Count(s, []byte("<image ")), bytes.Count(s, []byte(`<image preserveAspectRatio="none" style="image-rendering:pixelated" `)); n != m {
+			t.Errorf("%s: %d of %d SVG images keep their aspect ratio", names[i], n-m, n)
+		}
 	}
 	for _, k := range []string{"line chart", "function plot", "scatter plot", "heatmap", "attention grid", "panel grid", "histogram", "loss landscape"} {
 		if !kinds[k] {
