@@ -35,6 +35,12 @@ func (t *Tensor) String() string {
 			minAbs = min(minAbs, a)
 		}
 	}
+	// PyTorch's rule: scientific notation when the non-zero magnitudes span more than 10³, or reach
+	// beyond 10⁸, or (unless all are integers) below 10⁻⁴.
+	sci := false
+	if minAbs != math.Inf(1) {
+		sci = maxAbs/minAbs > 1000 || maxAbs > 1e8 || (!allInt && minAbs < 1e-4)
+	}
 	fmtOne := func(v float32) string {
 		f := float64(v)
 		switch {
@@ -44,7 +50,7 @@ func (t *Tensor) String() string {
 			return "inf"
 		case math.IsInf(f, -1):
 			return "-inf"
-		case maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs != math.Inf(1)) && !allInt:
+		case sci:
 			return fmt.Sprintf("%.4e", f)
 		case allInt:
 			return fmt.Sprintf("%.0f.", f)
@@ -52,9 +58,11 @@ func (t *Tensor) String() string {
 			return fmt.Sprintf("%.4f", f)
 		}
 	}
-	width := 0
+	width := 0 // from the finite values, as PyTorch: "nan" and "inf" are not padded to each other
 	for _, v := range data {
-		width = max(width, len(fmtOne(v)))
+		if f := float64(v); !math.IsNaN(f) && !math.IsInf(f, 0) {
+			width = max(width, len(fmtOne(v)))
+		}
 	}
 	var b strings.Builder
 	b.WriteString("tensor(")
@@ -86,7 +94,7 @@ func (t *Tensor) writeAxis(b *strings.Builder, data []float32, axis, off, width 
 	for i := 0; i < n; i++ {
 		if summarise && n > 2*edgeItems && i == edgeItems {
 			if last {
-				b.WriteString("..., ")
+				b.WriteString(" ..., ") // PyTorch pads the ellipsis like a value
 			} else {
 				b.WriteString("...,\n" + strings.Repeat(" ", indent+axis+1))
 			}

@@ -19,22 +19,27 @@ func TestString(t *testing.T) {
 		{"fractions", nn.New([]float32{1.5, -2, 3.25}, 3), "tensor([ 1.5000, -2.0000,  3.2500]) shape=[3]"},
 		{"3-D", nn.Arange(0, 8, 1).Reshape(2, 2, 2), "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]]) shape=[2 2 2]"},
 		{"scalar", nn.Scalar(3.5), "tensor(3.5000) shape=[]"},
-		{"nan and inf", nn.New([]float32{1, nan, -inf, inf}, 4), "tensor([  1.,  nan, -inf,  inf]) shape=[4]"},
+		{"nan and inf", nn.New([]float32{1, nan, -inf, inf}, 4), "tensor([1., nan, -inf, inf]) shape=[4]"},
+		{"integers spanning 10³", nn.New([]float32{1, 2000}, 2), "tensor([1.0000e+00, 2.0000e+03]) shape=[2]"},
 		{"scientific", nn.New([]float32{1e-6, 2, -inf}, 3), "tensor([1.0000e-06, 2.0000e+00,       -inf]) shape=[3]"},
 		{"huge", nn.New([]float32{1e9, 1}, 2), "tensor([1.0000e+09, 1.0000e+00]) shape=[2]"},
+		{"wide range", nn.New([]float32{0.001, 5}, 2), "tensor([1.0000e-03, 5.0000e+00]) shape=[2]"},
+		{"narrow range", nn.New([]float32{0.01, 5}, 2), "tensor([0.0100, 5.0000]) shape=[2]"},
+		{"big integers", nn.New([]float32{1e8, 0}, 2), "tensor([100000000.,         0.]) shape=[2]"},
+		{"zeros", nn.Zeros(2), "tensor([0., 0.]) shape=[2]"},
 		{"empty", nn.Zeros(0), "tensor([]) shape=[0]"},
 		{"requires grad", nn.Ones(2).SetRequiresGrad(true), "tensor([1., 1.]) shape=[2] requires_grad"},
 		{"grad fn", nn.Ones(2).SetRequiresGrad(true).Exp().Sum(), "tensor(5.4366) shape=[] grad_fn=sum"},
-		{"large summarised", nn.Arange(0, 2000, 1).Reshape(40, 50),
-			"tensor([[   0.,    1.,    2., ...,   47.,   48.,   49.],\n" +
-				"        [  50.,   51.,   52., ...,   97.,   98.,   99.],\n" +
-				"        [ 100.,  101.,  102., ...,  147.,  148.,  149.],\n" +
+		{"large summarised", nn.Arange(1000, 3000, 1).Reshape(40, 50),
+			"tensor([[1000., 1001., 1002.,  ..., 1047., 1048., 1049.],\n" +
+				"        [1050., 1051., 1052.,  ..., 1097., 1098., 1099.],\n" +
+				"        [1100., 1101., 1102.,  ..., 1147., 1148., 1149.],\n" +
 				"        ...,\n" +
-				"        [1850., 1851., 1852., ..., 1897., 1898., 1899.],\n" +
-				"        [1900., 1901., 1902., ..., 1947., 1948., 1949.],\n" +
-				"        [1950., 1951., 1952., ..., 1997., 1998., 1999.]]) shape=[40 50]"},
+				"        [2850., 2851., 2852.,  ..., 2897., 2898., 2899.],\n" +
+				"        [2900., 2901., 2902.,  ..., 2947., 2948., 2949.],\n" +
+				"        [2950., 2951., 2952.,  ..., 2997., 2998., 2999.]]) shape=[40 50]"},
 		{"1000 not summarised", nn.Zeros(1000), ""},
-		{"1001 summarised", nn.Zeros(1001), "tensor([0., 0., 0., ..., 0., 0., 0.]) shape=[1001]"},
+		{"1001 summarised", nn.Zeros(1001), "tensor([0., 0., 0.,  ..., 0., 0., 0.]) shape=[1001]"},
 	}
 	for _, c := range cases {
 		got := c.t.String()
