@@ -129,6 +129,9 @@ func loadGolden(t *testing.T) []goldenCase {
 	if err != nil {
 		t.Fatalf("%v (regenerate with /usr/bin/python3 lib/nn/testdata/gen_golden.py)", err)
 	}
+	if len(b) > 1<<20 {
+		t.Errorf("testdata/golden/ops.json is %d bytes; keep the golden data under 1 MB", len(b))
+	}
 	var f struct {
 		Cases []goldenCase `json:"cases"`
 	}
