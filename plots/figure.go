@@ -267,8 +267,9 @@ func (f *Figure) DisplaySize() (width, height int) {
 // PNG renders the figure as a PNG image at the figure's DPI.
 func (f *Figure) PNG() ([]byte, error) { return f.render("png") }
 
-// SVG renders the figure as an SVG document (text is left as SVG text in
-// the Liberation Sans family with sans-serif fallback).
+// SVG renders the figure as an SVG document. Text stays text (Liberation
+// Sans, falling back to the metric-compatible Arial or Helvetica); raster
+// parts such as heatmap cells are embedded PNG images.
 func (f *Figure) SVG() ([]byte, error) { return f.render("svg") }
 
 // Save writes the figure to path; the extension picks the format (.png or
@@ -345,7 +346,10 @@ func (f *Figure) render(format string) (out []byte, err error) {
 // the embedded data as the PNG it is.
 func fixSVGImages(b []byte) []byte {
 	b = bytes.ReplaceAll(b, []byte("<image "), []byte(`<image preserveAspectRatio="none" style="image-rendering:pixelated" `))
-	return bytes.ReplaceAll(b, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
+	b = bytes.ReplaceAll(b, []byte("data:image/jpg;base64,"), []byte("data:image/png;base64,"))
+	// Arial and Helvetica have the same metrics as Liberation Sans, so
+	// text keeps the width it was laid out with where Liberation is missing.
+	return bytes.ReplaceAll(b, []byte("font-family:Liberation Sans;"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))
 }
 
 // margin leaves a small white border around the figure.

@@ -175,3 +175,37 @@ func TestSlug(t *testing.T) {
 		}
 	}
 }
+
+// A slow output (a notebook rendering each frame) makes Progress redraw
+// less often, keeping the time spent in the output to about a tenth.
+func TestProgressBacksOffSlowOutput(t *testing.T) {
+	var mu sync.Mutex
+	var frames int
+	var inOutput time.Duration
+	SetLiveOutput(func(f Frame) {
+		t0 := time.Now()
+		time.Sleep(60 * time.Millisecond)
+		mu.Lock()
+		frames++
+		inOutput += time.Since(t0)
+		mu.Unlock()
+	})
+	t.Cleanup(func() { SetLiveOutput(nil) })
+	p := NewProgress(0, "slow output")
+	start := time.Now()
+	for step := 0; time.Since(start) < 1500*time.Millisecond; step++ {
+		p.Add(step, "train", 1)
+		time.Sleep(time.Millisecond)
+	}
+	p.Done()
+	total := time.Since(start)
+	mu.Lock()
+	defer mu.Unlock()
+	// Interval is max(MinRedraw, 10×60ms) = 600ms: about 1500/600 + final.
+	if frames > 5 {
+		t.Errorf("%d frames in %v with a 60 ms output; want at most 5", frames, total)
+	}
+	if share := float64(inOutput) / float64(total); share > 0.25 {
+		t.Errorf("%.0f%% of the loop's time went to output", 100*share)
+	}
+}
