@@ -239,22 +239,27 @@ func (r *repl) execute(code string) {
 func (r *repl) interactive() error {
 	fd := r.cfg.TerminalFD
 	in := &ctrlCReader{r: r.cfg.In}
-	t := term.NewTerminal(struct {
-		io.Reader
-		io.Writer
-	}{in, r.cfg.Out}, "go> ")
 	hist := newFileHistory(r.cfg.HistoryFile)
-	t.History = hist
-	if w, h, err := term.GetSize(fd); err == nil {
-		t.SetSize(w, h)
-	}
 	var pending []string
-	t.AutoCompleteCallback = func(line string, pos int, key rune) (string, int, bool) {
-		if key != '\t' {
-			return "", 0, false
+	// newTerm makes a line editor; a fresh one after Ctrl-C, as x/term keeps the aborted line's state.
+	newTerm := func() *term.Terminal {
+		t := term.NewTerminal(struct {
+			io.Reader
+			io.Writer
+		}{in, r.cfg.Out}, "go> ")
+		t.History = hist
+		if w, h, err := term.GetSize(fd); err == nil {
+			t.SetSize(w, h)
 		}
-		return r.completeLine(t, pending, line, pos)
+		t.AutoCompleteCallback = func(line string, pos int, key rune) (string, int, bool) {
+			if key != '\t' {
+				return "", 0, false
+			}
+			return r.completeLine(t, pending, line, pos)
+		}
+		return t
 	}
+	t := newTerm()
 	fmt.Fprintln(r.cfg.Out, session.Banner())
 	fmt.Fprintln(r.cfg.Out, "Type :help for help, Ctrl-D to leave.")
 	for {
@@ -272,6 +277,7 @@ func (r *repl) interactive() error {
 		if err == io.EOF && in.takeCtrlC() {
 			fmt.Fprintln(r.cfg.Out, "^C")
 			pending = nil
+			t = newTerm()
 			continue
 		}
 		if err != nil {
