@@ -13,7 +13,8 @@ import (
 // device's stream and return at once; ToHost (Tensor.Data, Item) waits for the results. A CUDA
 // failure panics with an error naming the call, like lib/nn's other misuse errors.
 type Backend struct {
-	d *device
+	d    *device
+	name string // "cuda" unless a test opens a second device under another name
 }
 
 var _ nn.Backend = (*Backend)(nil)
@@ -29,12 +30,19 @@ type buffer struct {
 func (b *buffer) Len() int            { return b.n }
 func (b *buffer) Backend() nn.Backend { return b.be }
 func (b *buffer) String() string      { return fmt.Sprintf("cuda buffer of %d floats", b.n) }
-func (be *Backend) Name() string      { return "cuda" }
 func (be *Backend) check(err error)   { checkErr(err) }
 func checkErr(err error) {
 	if err != nil {
 		panic(err)
 	}
+}
+
+// Name is the device name tensors report: "cuda".
+func (be *Backend) Name() string {
+	if be.name == "" {
+		return "cuda"
+	}
+	return be.name
 }
 
 // block is what a buffer's cleanup returns to the allocator.
@@ -71,7 +79,7 @@ func (be *Backend) dev(b nn.Buffer) uintptr {
 	}
 	gb, ok := b.(*buffer)
 	if !ok {
-		panic(fmt.Errorf("gpu: a %s buffer was passed to the cuda backend; move tensors with To(\"cuda\") first", b.Backend().Name()))
+		panic(fmt.Errorf("gpu: a %s buffer was passed to the %s backend; move tensors with To(%q) first", b.Backend().Name(), be.Name(), be.Name()))
 	}
 	if gb == nil {
 		return 0

@@ -80,10 +80,14 @@ const (
 	attrComputeCapMinor     = 76
 )
 
-// openDevice loads the driver, starts the CUDA thread and prepares the device named by the
-// NOTMAGIC_CUDA_DEVICE environment variable (default 0; CUDA_VISIBLE_DEVICES applies first).
+// openDevice loads the driver (libcuda.so.1, or the NOTMAGIC_LIBCUDA path), starts the CUDA thread and
+// prepares the device named by NOTMAGIC_CUDA_DEVICE (default 0; CUDA_VISIBLE_DEVICES applies first).
 func openDevice() (*device, error) {
-	drv, err := openDriver(driverNames)
+	names := driverNames
+	if p := os.Getenv("NOTMAGIC_LIBCUDA"); p != "" {
+		names = []string{p}
+	}
+	drv, err := openDriver(names)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,85 @@
+package gpu
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/notmagic/notmagic/lib/nn"
+)
+
+var (
+	emuOnce sync.Once
+	emuBE   *Backend
+	emuErr  error
+)
+
+// emulated opens a second device on testdata/emu/emu.cpp, a CPU emulation of the driver API and
+// cuBLAS that runs the kernels' CUDA C sources, and registers it with lib/nn as "cudaemu".
+func emulated(t *testing.T) *Backend {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("the emulated device is slow; skipped with -short")
+	}
+	if _, err := exec.LookPath("clang++-16"); err != nil {
+		t.Skip("clang++-16 not installed: cannot build the CUDA emulator")
+	}
+	emuOnce.Do(func() {
+		lib := filepath.Join(t.TempDir(), "libnotmagic-cuda-emu.so")
+		out, err := exec.Command("clang++-16", "-std=c++20", "-O2", "-U_FORTIFY_SOURCE", "-shared", "-fPIC", "-o", lib, "testdata/emu/emu.cpp").CombinedOutput()
+		if err != nil {
+			emuErr = &Error{Func: "clang++-16 testdata/emu/emu.cpp", Desc: strings.TrimSpace(string(out))}
+			return
+		}
+		t.Setenv("NOTMAGIC_LIBCUDA", lib)
+		t.Setenv("NOTMAGIC_CUBLAS", lib)
+		d, err := openDevice()
+		if err != nil {
+			emuErr = err
+			return
+		}
+		emuBE = &Backend{d: d, name: "cudaemu"}
+		nn.RegisterBackend(emuBE)
+	})
+	if emuErr != nil {
+		t.Fatal(emuErr)
+	}
+	return emuBE
+}
+
+// TestEmulatedDevice runs the GPU comparisons — every op, both GEMM paths, autograd and two GPT
+// training steps — through the whole Go backend against the emulated driver, so that the backend's
+// Go code and the kernels' logic are checked on machines without a GPU. The real GPU run remains
+// the test of the PTX, the driver and cuBLAS.
+func TestEmulatedDevice(t *testing.T) {
+	be := emulated(t)
+	info := be.d.info
+	if info.Name != "notmagic CUDA emulator" || !strings.Contains(info.CUBLAS, "emu") || info.SMs != 2 {
+		t.Fatalf("unexpected device %v", info)
+	}
+	start := time.Now()
+	for _, c := range opCases() {
+		if strings.Contains(c.name, "70000") { // 65535 blocks of 256 fibers: minutes in the emulator
+			continue
+		}
+		compareOp(t, be, c)
+	}
+	for _, blas := range []bool{false, true} {
+		be.d.useBlas.Store(blas)
+		for _, c := range matmulCases() {
+			compareOp(t, be, c)
+		}
+	}
+	be.d.useBlas.Store(true)
+	t.Logf("op cases: %v", time.Since(start))
+	checkAutograd(t, "cudaemu")
+	checkGPTStep(t, "cudaemu")
+	s := be.d.alloc.Stats()
+	t.Logf("total %v; allocator %+v", time.Since(start), s)
+	if s.Hits == 0 {
+		t.Error("the caching allocator never reused a block")
+	}
+}
