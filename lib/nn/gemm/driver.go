@@ -8,6 +8,8 @@ import "unsafe"
 // slice of k it packs op(B) into kc×nr micro-panels (zero-padded), for each mc-tall block of rows
 // it packs op(A) into mr×kc micro-panels, then calls micro on every mr×nr tile of C. Packing reads
 // the operands through the strides and transposes, so transposed operands are never copied.
+// Because micro also takes strides, full strips are mostly not packed at all but read in place
+// (see serial); only edge strips, transposed B and widely strided B are packed.
 type kernel struct {
 	name       string
 	mr, nr     int // register tile of C
@@ -84,7 +86,7 @@ func serial(p *problem, kern *kernel, ws *workspace) {
 	// Full strips of A are read in place (the kernel takes A's strides): packing them cost more
 	// than the strided reads save, measured on every benchmark shape (PERF.md). B is read in place
 	// when it is not transposed, unless its rows are 4 KiB or more apart and many row strips share
-	// each panel: then the contiguous packed panel is worth its copy (1024² runs 20% faster).
+	// each panel: then the contiguous packed panel is worth its copy (1024³ ran 17% faster).
 	directA := inPlace
 	directB := inPlace && !p.transB && (p.ldb < 1024 || m <= 96)
 	kc := min(kern.kc, k)

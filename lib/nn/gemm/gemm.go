@@ -44,15 +44,19 @@ func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []
 // threads is the worker count used by Sgemm and SgemmBatch.
 var threads atomic.Int64
 
-func init() { threads.Store(int64(runtime.GOMAXPROCS(0))) }
+// maxThreads caps SetThreads (the pool's chunk counter has room for far more chunks).
+const maxThreads = 1024
+
+func init() { threads.Store(int64(min(runtime.GOMAXPROCS(0), maxThreads))) }
 
 // SetThreads sets how many goroutines (the caller plus pool workers) a product may use and
-// returns the previous value; n <= 0 means runtime.GOMAXPROCS(0). Small products always run on
-// the calling goroutine alone.
+// returns the previous value; n <= 0 means runtime.GOMAXPROCS(0), and n is capped at 1024.
+// Small products always run on the calling goroutine alone.
 func SetThreads(n int) int {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
+	n = min(n, maxThreads)
 	return int(threads.Swap(int64(n)))
 }
 
