@@ -63,29 +63,35 @@ func BenchmarkLoss2000SVG(b *testing.B) {
 	}
 }
 
-// BenchmarkProgressAdd is the cost of one Progress.Add between redraws
-// (what a training loop pays on almost every step).
+// BenchmarkProgressAdd is the cost of one Progress.Add plus Update per
+// training step, including the redraws (to a no-op output) that fall due,
+// over runs of 10,000 steps.
 func BenchmarkProgressAdd(b *testing.B) {
 	frames := 0
-	p := NewProgress(0, "bench")
-	p.out = func(Frame) { frames++ }
+	var p *Progress
 	i := 0
 	for b.Loop() {
-		p.Add(i, "train", 1/float64(i+1))
+		if i%10000 == 0 {
+			p = NewProgress(10000, "bench")
+			p.out = func(Frame) { frames++ }
+		}
+		p.Add(i%10000, "train", 1/float64(i+1))
+		p.Update(i%10000, "")
 		i++
 	}
-	b.ReportMetric(float64(frames), "frames")
+	b.ReportMetric(float64(frames)/float64(b.N)*1e4, "frames/10k-steps")
 }
 
-// BenchmarkProgressRedraw is the cost of one redraw of a live chart with
-// 2,000 training and 20 validation points as a notebook pays it: the frame
-// snapshot plus rendering it to PNG.
+// BenchmarkProgressRedraw is the cost of one redraw of a live chart after
+// 100,000 steps (drawn as at most 2,000 points per series) with validation
+// every 1,000, as a notebook pays it: the frame snapshot plus rendering it
+// to PNG.
 func BenchmarkProgressRedraw(b *testing.B) {
-	p := NewProgress(4000, "Training loss")
+	p := NewProgress(200000, "Training loss")
 	p.out = func(Frame) {}
-	for i := 0; i < 2000; i++ {
+	for i := 0; i < 100000; i++ {
 		p.Add(i, "train", 3*math.Exp(-float64(i)/500)+0.1*math.Sin(float64(i)))
-		if i%100 == 0 {
+		if i%1000 == 0 {
 			p.Add(i, "val", 3*math.Exp(-float64(i)/500)+0.2)
 		}
 	}

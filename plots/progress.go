@@ -342,7 +342,8 @@ func (p *Progress) figureLocked() *Figure {
 		if len(ys) == 0 {
 			continue
 		}
-		ss = append(ss, Series{Name: name, X: append([]float64(nil), xs...), Y: append([]float64(nil), ys...)})
+		xs, ys = downsample(xs, ys, maxChartPoints)
+		ss = append(ss, Series{Name: name, X: xs, Y: ys})
 		longest = max(longest, len(ys))
 	}
 	if len(ss) == 0 {
@@ -359,6 +360,32 @@ func (p *Progress) figureLocked() *Figure {
 		f.xRange = &[2]float64{0, float64(p.total)}
 	}
 	return f
+}
+
+// maxChartPoints bounds the points per series in a live chart, so a redraw
+// costs the same after a million steps as after a thousand.
+const maxChartPoints = 2000
+
+// downsample returns copies of xs and ys; beyond max points, consecutive
+// points are averaged in buckets so that at most max remain.
+func downsample(xs, ys []float64, max int) ([]float64, []float64) {
+	if len(ys) <= max {
+		return append([]float64(nil), xs...), append([]float64(nil), ys...)
+	}
+	per := (len(ys) + max - 1) / max
+	ox := make([]float64, 0, max)
+	oy := make([]float64, 0, max)
+	for i := 0; i < len(ys); i += per {
+		j := min(i+per, len(ys))
+		var sx, sy float64
+		for k := i; k < j; k++ {
+			sx += xs[k]
+			sy += ys[k]
+		}
+		ox = append(ox, sx/float64(j-i))
+		oy = append(oy, sy/float64(j-i))
+	}
+	return ox, oy
 }
 
 func positive(xs, ys []float64) ([]float64, []float64) {

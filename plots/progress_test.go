@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -207,5 +208,28 @@ func TestProgressBacksOffSlowOutput(t *testing.T) {
 	}
 	if share := float64(inOutput) / float64(total); share > 0.25 {
 		t.Errorf("%.0f%% of the loop's time went to output", 100*share)
+	}
+}
+
+func TestDownsample(t *testing.T) {
+	xs := []float64{0, 1, 2, 3, 4, 5, 6}
+	ys := []float64{1, 3, 5, 7, 9, 11, 13}
+	ox, oy := downsample(xs, ys, 3)
+	if fmt.Sprint(ox, oy) != "[0.5 2.5 4.5 6] [2 6 10 13]" {
+		t.Errorf("downsample = %v %v", ox, oy)
+	}
+	ox, _ = downsample(xs, ys, 10)
+	ox[0] = 99
+	if xs[0] != 0 {
+		t.Error("downsample must copy")
+	}
+	// A long run is charted with a bounded number of points.
+	p := NewProgress(0, "long")
+	p.out = func(Frame) {}
+	for i := 0; i < 50000; i++ {
+		p.Add(i, "train", 1)
+	}
+	if n := len(p.Figure().body.(*lineBody).series[0].Y); n > maxChartPoints {
+		t.Errorf("%d points in the chart", n)
 	}
 }
