@@ -58,9 +58,9 @@ func (t *Tensor) String() string {
 			return fmt.Sprintf("%.4f", f)
 		}
 	}
-	width := 0 // from the finite values, as PyTorch: "nan" and "inf" are not padded to each other
+	width := 0 // from the non-zero finite values, as PyTorch: "nan", "inf" and "-0." are not widened
 	for _, v := range data {
-		if f := float64(v); !math.IsNaN(f) && !math.IsInf(f, 0) {
+		if f := float64(v); f != 0 && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			width = max(width, len(fmtOne(v)))
 		}
 	}

@@ -14,14 +14,44 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/notmagic/notmagic/lib/nn"
 )
 
 type goldenTensor struct {
-	Shape []int     `json:"shape"`
-	Data  []float64 `json:"data"`
+	Shape []int         `json:"shape"`
+	Data  []goldenFloat `json:"data"`
+}
+
+// goldenFloat is a JSON number, or one of the strings "nan", "inf" and "-inf".
+type goldenFloat float64
+
+func (f *goldenFloat) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"nan"`:
+		*f = goldenFloat(math.NaN())
+	case `"inf"`:
+		*f = goldenFloat(math.Inf(1))
+	case `"-inf"`:
+		*f = goldenFloat(math.Inf(-1))
+	default:
+		var v float64
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*f = goldenFloat(v)
+	}
+	return nil
+}
+
+func (g goldenTensor) float64s() []float64 {
+	v := make([]float64, len(g.Data))
+	for i, x := range g.Data {
+		v[i] = float64(x)
+	}
+	return v
 }
 
 type goldenCase struct {
@@ -37,7 +67,7 @@ func (g goldenTensor) tensor() *nn.Tensor {
 	if len(g.Shape) == 0 {
 		return nn.Scalar(float32(g.Data[0]))
 	}
-	return nn.FromFloat64s(g.Data, g.Shape...)
+	return nn.FromFloat64s(g.float64s(), g.Shape...)
 }
 
 // goldenOps is lib/nn's side of every case in testdata/golden/ops.json.
@@ -159,7 +189,8 @@ func goldenCompare(t *testing.T, what string, got *nn.Tensor, want goldenTensor,
 		}
 	}
 	atol, scale := 1e-5, 0.0
-	for _, w := range want.Data {
+	wants := want.float64s()
+	for _, w := range wants {
 		scale = max(scale, math.Abs(w))
 	}
 	if large {
@@ -168,7 +199,7 @@ func goldenCompare(t *testing.T, what string, got *nn.Tensor, want goldenTensor,
 	worst := 0.0
 	bad := 0
 	for i, g := range got.Data() {
-		w := want.Data[i]
+		w := wants[i]
 		d := math.Abs(float64(g) - w)
 		if math.IsNaN(float64(g)) != math.IsNaN(w) || d > atol+1e-4*math.Abs(w) {
 			if bad++; bad <= 5 {
@@ -219,6 +250,34 @@ func TestGoldenPyTorch(t *testing.T) {
 	for name := range goldenOps {
 		if !seen[name] {
 			t.Errorf("golden case %q is not in testdata/golden/ops.json: regenerate it", name)
+		}
+	}
+}
+
+// TestStringMatchesPyTorch compares String, less its " shape=…" suffix, with PyTorch's str() of the
+// same values (testdata/golden/ops.json, "strings").
+func TestStringMatchesPyTorch(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "golden", "ops.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Strings []struct {
+			goldenTensor
+			Str string `json:"str"`
+		} `json:"strings"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Strings) < 10 {
+		t.Fatalf("only %d string cases", len(f.Strings))
+	}
+	for _, c := range f.Strings {
+		got := c.tensor().String()
+		got, _, _ = strings.Cut(got, " shape=")
+		if got != c.Str {
+			t.Errorf("String of %v:\n got: %s\nwant: %s", c.Shape, got, c.Str)
 		}
 	}
 }

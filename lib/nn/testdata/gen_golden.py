@@ -152,8 +152,42 @@ def mlp_loss(x, w1, b1, w2):
     return F.cross_entropy(F.gelu(x @ w1 + b1) @ w2, torch.tensor([2, 0, 1, 2]))
 
 
+def string_cases():
+    """Tensors whose str() lib/nn's String must reproduce (without its " shape=..." suffix)."""
+    g = torch.Generator().manual_seed(7)
+    ts = [
+        torch.tensor([[1., 2., 3.], [4., 5., 6.]]),
+        torch.tensor([1.5, -2., 3.25]),
+        torch.arange(8.).reshape(2, 2, 2),
+        torch.tensor(3.5),
+        torch.tensor([1., float("nan"), float("-inf"), float("inf")]),
+        torch.tensor([1e-6, 2., float("-inf")]),
+        torch.tensor([0.001, 5.]),
+        torch.tensor([0.01, 5.]),
+        torch.tensor([1e8, 0.]),
+        torch.tensor([1., 2000.]),
+        torch.tensor([-0., 1.]),
+        torch.tensor([123.456, 0.5]),
+        torch.randn(3, 4, generator=g),
+        torch.randn(2, 3, 2, generator=g) * 1000,
+        torch.arange(1000., 3000.).reshape(40, 50),
+        torch.zeros(1001),
+        torch.arange(1001.) / 1000,
+    ]
+    return [{"shape": list(t.shape), "data": values(t), "str": str(t)} for t in ts]
+
+
 def values(t):
-    return [float("%.9g" % v) for v in t.detach().reshape(-1).tolist()]
+    """The values as JSON numbers (9 significant digits round-trip float32); NaN and ±Inf as strings."""
+    out = []
+    for v in t.detach().reshape(-1).tolist():
+        if v != v:
+            out.append("nan")
+        elif v in (float("inf"), float("-inf")):
+            out.append("inf" if v > 0 else "-inf")
+        else:
+            out.append(float("%.9g" % v))
+    return out
 
 
 def tensor_json(t):
@@ -179,7 +213,8 @@ def main():
         out.append(rec)
     path = os.path.join(OUT, "ops.json")
     with open(path, "w") as f:
-        json.dump({"generator": "lib/nn/testdata/gen_golden.py", "torch": torch.__version__, "cases": out},
+        json.dump({"generator": "lib/nn/testdata/gen_golden.py", "torch": torch.__version__, "cases": out,
+                   "strings": string_cases()},
                   f, separators=(",", ":"))
         f.write("\n")
     print("wrote %d cases to %s (%d bytes)" % (len(out), path, os.path.getsize(path)))
