@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -417,8 +419,27 @@ func TestSetThreadsAndKernel(t *testing.T) {
 		t.Fatal("useKernel accepted an unknown kernel")
 	}
 	ks := kernels()
-	if Kernel() != ks[len(ks)-1].name {
+	if os.Getenv(KernelEnv) != "" {
+		t.Logf("kernel %s chosen by %s", Kernel(), KernelEnv)
+	} else if Kernel() != ks[len(ks)-1].name {
 		t.Fatalf("Kernel() = %q, want the best available %q", Kernel(), ks[len(ks)-1].name)
 	}
 	t.Logf("kernel %s; available %d", Kernel(), len(ks))
+}
+
+// TestKernelEnv starts this test binary again with NOTMAGIC_GEMM_KERNEL=generic and checks the
+// choice took effect.
+func TestKernelEnv(t *testing.T) {
+	if os.Getenv("GEMM_TEST_CHILD") == "1" {
+		fmt.Printf("kernel=%s\n", Kernel())
+		return
+	}
+	for env, want := range map[string]string{"generic": "kernel=generic", "no-such": "ignored"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKernelEnv$", "-test.v")
+		cmd.Env = append(os.Environ(), "GEMM_TEST_CHILD=1", KernelEnv+"="+env)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("%s=%s: %v\n%s", KernelEnv, env, err, out)
+		}
+	}
 }

@@ -2,13 +2,27 @@ package gemm
 
 import (
 	"fmt"
+	"os"
 	"sync/atomic"
 )
 
 // active is the micro-kernel in use: the best one this CPU supports, unless a test forced another.
 var active atomic.Pointer[kernel]
 
-func init() { active.Store(bestKernel()) }
+// KernelEnv names the environment variable that, when set to "generic", "avx2" or "avx512" at
+// start-up, makes the package use that kernel instead of the best one (so a CI run can put the
+// whole library through the portable path). A kernel this CPU cannot run is ignored, with a
+// warning on standard error.
+const KernelEnv = "NOTMAGIC_GEMM_KERNEL"
+
+func init() {
+	active.Store(bestKernel())
+	if name := os.Getenv(KernelEnv); name != "" {
+		if _, err := useKernel(name); err != nil {
+			fmt.Fprintf(os.Stderr, "%s=%s ignored: %v; using %s\n", KernelEnv, name, err, Kernel())
+		}
+	}
+}
 
 func currentKernel() *kernel { return active.Load() }
 
