@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -643,3 +644,23 @@ func checkGPTStep(t *testing.T, device string) {
 		}
 	}
 }
+
+// checkDropoutMask compares the device's dropout mask with the host hash, bit for bit.
+func checkDropoutMask(t *testing.T, be *Backend) {
+	for _, c := range []struct {
+		n    int
+		p    float32
+		seed uint64
+	}{{1, 0.5, 1}, {100003, 0.2, 1337}, {5000, 0, 9}, {4096, 0.9, 1 << 63}} {
+		m := be.Alloc(c.n)
+		be.DropoutMask(m, c.p, c.seed)
+		got := make([]float32, c.n)
+		be.ToHost(got, m)
+		if want := dropoutMaskHost(c.n, c.p, c.seed); !reflect.DeepEqual(got, want) {
+			t.Errorf("dropout mask n=%d p=%v seed=%d differs from the host hash (first %v, want %v)", c.n, c.p, c.seed, head(got), head(want))
+		}
+	}
+	mustPanic(t, "must be in [0, 1)", func() { be.DropoutMask(be.Alloc(3), 1, 0) })
+}
+
+func TestDropoutMaskOnGPU(t *testing.T) { checkDropoutMask(t, requireGPU(t)) }

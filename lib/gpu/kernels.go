@@ -41,6 +41,7 @@ const (
 	kEmbedding
 	kEmbeddingGrad
 	kSgemm
+	kDropoutMask
 	numKernels
 )
 
@@ -68,6 +69,7 @@ var kernelNames = [numKernels]string{
 	kEmbedding:           "nm_embedding",
 	kEmbeddingGrad:       "nm_embedding_grad",
 	kSgemm:               "nm_sgemm",
+	kDropoutMask:         "nm_dropout_mask",
 }
 
 func (k kernelID) String() string { return kernelNames[k] }

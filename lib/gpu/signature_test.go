@@ -58,6 +58,7 @@ func TestLaunchSignatures(t *testing.T) {
 	for _, c := range cases {
 		c.run(be)
 	}
+	be.DropoutMask(be.Alloc(1000), 0.2, 7)
 	jobs := finish() // cuBLAS is not loaded on a recording device: MatMul used the PTX GEMM
 
 	used := map[kernelID]int{}

@@ -429,3 +429,27 @@ func TestCallIntoC(t *testing.T) {
 		t.Fatalf("cString(getenv(PATH)) = %q, want %q", got, want)
 	}
 }
+
+func TestDropoutMaskHost(t *testing.T) {
+	const n, p = 200000, 0.2
+	m := dropoutMaskHost(n, p, 42)
+	kept := 0
+	for _, v := range m {
+		switch v {
+		case 0:
+		case 1 / (1 - float32(p)):
+			kept++
+		default:
+			t.Fatalf("mask value %v", v)
+		}
+	}
+	if frac := float64(kept) / n; math.Abs(frac-0.8) > 0.005 {
+		t.Fatalf("kept %.4f of the elements, want 0.8", frac)
+	}
+	if reflect.DeepEqual(m[:100], dropoutMaskHost(100, p, 43)) {
+		t.Fatal("another seed gave the same mask")
+	}
+	if !reflect.DeepEqual(m[:100], dropoutMaskHost(100, p, 42)) {
+		t.Fatal("the same seed gave another mask")
+	}
+}

@@ -1,0 +1,45 @@
+package gpu
+
+import (
+	"fmt"
+
+	"github.com/notmagic/notmagic/lib/nn"
+)
+
+// DropoutMask fills mask with a dropout mask drawn on the GPU: each element is 1/(1−p) with
+// probability 1 − p and 0 otherwise (the form lib/nn's Dropout multiplies by), from a counter-based
+// hash of seed and the element's index, so that the same seed gives the same mask on every GPU.
+// Drawing the mask on the device saves generating it on the host and copying it over, which for the
+// attention weights of the recipe's GPU configuration is 25 million values per layer and step.
+// It is not part of nn.Backend yet; lib/nn can use it through a type assertion:
+//
+//	if d, ok := be.(interface{ DropoutMask(nn.Buffer, float32, uint64) }); ok { d.DropoutMask(mask, p, seed) }
+func (be *Backend) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
+	if p < 0 || p >= 1 {
+		panic(fmt.Errorf("gpu: dropout probability %v must be in [0, 1)", p))
+	}
+	n := mask.Len()
+	if n == 0 {
+		return
+	}
+	var a args
+	a.ptr(be.dev(mask)).i32(n).f32(p).f32(1/(1-p)).i64(int(seed))
+	be.d.launch1(kDropoutMask, be.grid(n), threadsElementwise, &a)
+}
+
+// dropoutMaskHost is DropoutMask's hash on the host: the reference the kernel is tested against.
+func dropoutMaskHost(n int, p float32, seed uint64) []float32 {
+	scale := 1 / (1 - p)
+	out := make([]float32, n)
+	for i := range out {
+		z := seed + uint64(i+1)*0x9E3779B97F4A7C15
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+		z ^= z >> 31
+		u := float32(uint32(z>>40)) * (1.0 / 16777216.0)
+		if u >= p {
+			out[i] = scale
+		}
+	}
+	return out
+}
