@@ -23,7 +23,7 @@ func (be *Backend) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
 		return
 	}
 	var a args
-	a.ptr(be.dev(mask)).i32(n).f32(p).f32(1/(1-p)).i64(int(seed))
+	a.ptr(be.dev(mask)).i32(n).f32(p).f32(1 / (1 - p)).i64(int(seed))
 	be.d.launch1(kDropoutMask, be.grid(n), threadsElementwise, &a)
 }
 
