@@ -19,9 +19,13 @@ const edgeItems = 3
 func (t *Tensor) String() string {
 	data := t.Data()
 	summarise := len(data) > summariseAbove
-	// Choose one format for every element: fixed point, or scientific when the range is extreme.
+	shown := data
+	if summarise {
+		shown = shownValues(nil, data, t.shape)
+	}
+	// Choose one format for every element shown: fixed point, or scientific when the range is extreme.
 	allInt, maxAbs, minAbs := true, 0.0, math.Inf(1)
-	for _, v := range data {
+	for _, v := range shown {
 		f := float64(v)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			continue
@@ -59,7 +63,7 @@ func (t *Tensor) String() string {
 		}
 	}
 	width := 0 // from the non-zero finite values, as PyTorch: "nan", "inf" and "-0." are not widened
-	for _, v := range data {
+	for _, v := range shown {
 		if f := float64(v); f != 0 && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			width = max(width, len(fmtOne(v)))
 		}
@@ -117,4 +121,20 @@ func (t *Tensor) writeAxis(b *strings.Builder, data []float32, axis, off, width 
 		}
 	}
 	b.WriteString("]")
+}
+
+// shownValues appends to dst the values a summarised String shows: the first and last edgeItems
+// along every axis longer than 2·edgeItems.
+func shownValues(dst, data []float32, shape []int) []float32 {
+	if len(shape) == 0 {
+		return append(dst, data...)
+	}
+	n, stride := shape[0], numel(shape[1:])
+	for i := 0; i < n; i++ {
+		if n > 2*edgeItems && i == edgeItems {
+			i = n - edgeItems
+		}
+		dst = shownValues(dst, data[i*stride:(i+1)*stride], shape[1:])
+	}
+	return dst
 }

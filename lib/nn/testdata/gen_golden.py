@@ -173,6 +173,8 @@ def string_cases():
         torch.arange(1000., 3000.).reshape(40, 50),
         torch.zeros(1001),
         torch.arange(1001.) / 1000,
+        torch.cat([torch.ones(3), torch.full((995,), 12345.5), torch.ones(3) * 2]),  # hidden values do not count
+        torch.arange(30.).reshape(3, 10, 1).expand(3, 10, 40) * 0.5,
     ]
     return [{"shape": list(t.shape), "data": values(t), "str": str(t)} for t in ts]
 
