@@ -553,3 +553,28 @@ func TestMovingAverage(t *testing.T) {
 		}
 	}
 }
+
+// Rendering one figure from several goroutines at once is safe and gives
+// identical bytes (a notebook may render a frame while the loop goes on).
+func TestConcurrentRender(t *testing.T) {
+	f := Heatmap("concurrent", [][]float64{{1, 2}, {3, 4}}, []string{"a", "b"}, []string{"c", "d"}).Annotate().Size(3, 2).DPI(96)
+	want, err := f.PNG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			b, err := f.PNG()
+			if err == nil && !bytes.Equal(b, want) {
+				err = errors.New("different bytes")
+			}
+			errs <- err
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
