@@ -286,3 +286,11 @@ func TestDropout(t *testing.T) {
 		t.Error("Seed does not make Dropout reproducible")
 	}
 }
+
+func TestPowZeroAtZero(t *testing.T) {
+	x := nn.New([]float32{0, 2}, 2).SetRequiresGrad(true)
+	x.Pow(0).Sum().Backward()
+	if got := vals(x.Grad()); got != "[0 0]" {
+		t.Errorf("gradient of x⁰: %s, want [0 0]", got)
+	}
+}

@@ -209,6 +209,9 @@ func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
 			gx[i] += v * float32(cdf+a*pdf)
 		}
 	case OpPow:
+		if p == 0 { // x⁰ = 1 is constant (and 0·0⁻¹ would be NaN at x = 0)
+			break
+		}
 		for i, v := range g {
 			gx[i] += v * p * float32(math.Pow(float64(xs[i]), float64(p-1)))
 		}
