@@ -127,6 +127,13 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 	k.mu.Unlock()
 	out := newCellOutput(k, m, ctx, boolOr(req.AllowStdin, true))
 	result, cerr := interp.execute(ctx, req.Code, out)
+	if cerr == nil && ctx.Err() != nil {
+		// Interrupted while it ran (say, waiting for input), though the cell carried on to its end: report
+		// the interrupt, as the user asked for it.
+		cerr = &cellError{name: "Interrupted", value: "the cell was interrupted",
+			traceback: []string{"Interrupted: the cell was interrupted"}}
+		result = nil
+	}
 	var exprs map[string]any
 	if cerr == nil {
 		exprs = k.userExpressions(ctx, interp, req.UserExpressions, out)
