@@ -96,7 +96,8 @@ func (t *Tensor) IsLeaf() bool { return t.node == nil && !t.released }
 // accumulating into their Grad. The graph is released afterwards: computed tensors drop their
 // inputs (so memory does not grow across training steps), and a later Backward that reaches one of
 // them panics instead of silently sending no gradient. A tensor used several times in the graph
-// receives the sum of the gradients of its uses.
+// receives the sum of the gradients of its uses. Do not run Backward concurrently on graphs that
+// share tensors requiring gradients (they accumulate into the same Grad).
 func (t *Tensor) Backward() {
 	if t.Len() != 1 {
 		fail("backward", shapes(t), "needs a scalar, this tensor has %d elements (use BackwardWith with an upstream gradient of its shape)", t.Len())
