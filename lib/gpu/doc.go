@@ -3,12 +3,16 @@
 //
 // Use it by registering it and moving tensors (a model's parameters, its inputs) to "cuda":
 //
+//	device := "cuda"
 //	if err := gpu.Register(); err != nil {
 //		fmt.Println("training on the CPU:", err) // no driver, no GPU: carry on
+//		device = "cpu"
 //	}
-//	x := nn.Randn(64, 384).To("cuda")
-//	y := x.GELU().Sum() // queued on the GPU
+//	x := nn.Randn(64, 384).To(device)
+//	y := x.GELU().Sum()   // queued on the GPU
 //	fmt.Println(y.Item()) // waits for the result and copies it back
+//
+// A model moves as a whole with its To method (nn.GPT.To); timings of GPU work end with Sync.
 //
 // # Why this design
 //
@@ -46,12 +50,20 @@
 // reported by the next synchronous call. Device memory comes from a caching allocator with size classes
 // (sizeClass); a buffer returns to its free list when the garbage collector finds it unreachable, which
 // the allocator prompts every quarter of the device's memory and before it reports the device full.
-// NOTMAGIC_CUDA_DEVICE picks the device (default 0).
+// NOTMAGIC_CUDA_DEVICE picks the device (default 0); NOTMAGIC_LIBCUDA names a driver library other than
+// libcuda.so.1. DropoutMask draws dropout masks on the device (not yet part of nn.Backend).
 //
-// # Testing on a GPU machine
+// # Testing
 //
-// The tests compare every kernel with the CPU backend on random inputs (relative error ≤ 1e-4, NaN never
-// passes) and one full GPT training step; they skip without a GPU and fail when NOTMAGIC_REQUIRE_GPU=1.
+// The GPU tests compare every Backend method with the CPU backend on random inputs (relative error
+// ≤ 1e-4, NaN never passes), matrix products through cuBLAS and the PTX GEMM, TF32 (≤ 1e-2), autograd
+// through a small network and two GPT training steps; they skip without a GPU and fail when
+// NOTMAGIC_REQUIRE_GPU=1. Without a GPU, the same comparisons still run against testdata/emu/emu.cpp,
+// a CPU emulation of the driver API and cuBLAS that executes the kernels' CUDA C sources (threads as
+// fibers, __syncthreads and warp shuffles as barriers, fresh memory filled with NaN), loaded in place of
+// libcuda through NOTMAGIC_LIBCUDA: it checks the whole Go side (binding, CUDA thread, allocator,
+// argument packing, launch geometry) and the kernels' logic, though not the PTX, the real driver or
+// cuBLAS. TestLaunchSignatures also checks every launch's argument types against the PTX declarations.
 // GPU machines are scarce and may lack Go and a network, so scripts/gpu/build.sh builds the test binary
 // and the notmagic binary here into out/gpu/, and scripts/gpu/check.sh runs them there in one command
 // and prints a table; scripts/gpu/README.md gives the exact invocation.
