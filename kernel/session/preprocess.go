@@ -78,6 +78,7 @@ func splitItems(code string) ([]item, error) {
 	var items []item
 	var cur []tok
 	depth := 0
+	header := false // inside the header of for/if/switch, whose semicolons do not end the statement
 	flush := func(end int) {
 		if len(cur) == 0 {
 			return
@@ -124,12 +125,21 @@ func splitItems(code string) ([]item, error) {
 		}
 		off := f.Offset(pos)
 		switch t {
-		case token.LPAREN, token.LBRACE, token.LBRACK:
+		case token.FOR, token.IF, token.SWITCH:
+			if depth == 0 {
+				header = true
+			}
+		case token.LBRACE:
+			if depth == 0 {
+				header = false
+			}
+			depth++
+		case token.LPAREN, token.LBRACK:
 			depth++
 		case token.RPAREN, token.RBRACE, token.RBRACK:
 			depth--
 		case token.SEMICOLON:
-			if depth <= 0 {
+			if depth <= 0 && !header {
 				end := off
 				if lit == ";" {
 					end = off + 1

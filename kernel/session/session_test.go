@@ -379,3 +379,44 @@ func TestSourceNames(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// BenchmarkExecute measures one small cell end to end (preprocessing, compile, run, fd capture).
+func BenchmarkExecute(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rec := &recorder{}
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Execute(context.Background(), "1 + 1", rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExecuteDirect is BenchmarkExecute without fd capture (REPL and runner mode).
+func BenchmarkExecuteDirect(b *testing.B) {
+	s, err := New(Options{Direct: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rec := &recorder{}
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Execute(context.Background(), "1 + 1", rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNew measures starting a session (what a kernel restart costs).
+func BenchmarkNew(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		s, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}
