@@ -22,8 +22,9 @@ func envInt(name string, def int) int {
 // TestGPUTrainBench times training steps of the recipe's GPU configuration (shared/bench/RECIPE.md:
 // block 256, batch 64, 6 layers, 6 heads, width 384, dropout 0.2) and prints one JSON line with the
 // median ms/iter over iterations 10.. and the model FLOPs utilisation. It runs only with
-// NOTMAGIC_GPU_BENCH=1 (scripts/gpu/check.sh sets it); NOTMAGIC_BENCH_ITERS (default 60) and
-// NOTMAGIC_BENCH_DATA (a text file; random tokens without it) adjust it. It is a timing, not a
+// NOTMAGIC_GPU_BENCH=1 (scripts/gpu/check.sh sets it); NOTMAGIC_BENCH_ITERS (default 60),
+// NOTMAGIC_BENCH_DROPOUT (default 0.2) and NOTMAGIC_BENCH_DATA (a text file; random tokens without it)
+// adjust it. It is a timing, not a
 // training run: the best validation loss comes from `notmagic bench gpt --device cuda`.
 func TestGPUTrainBench(t *testing.T) {
 	if os.Getenv("NOTMAGIC_GPU_BENCH") != "1" {
@@ -46,7 +47,11 @@ func TestGPUTrainBench(t *testing.T) {
 		}
 		vocab = tok.VocabSize()
 	}
-	cfg := nn.Config{Vocab: vocab, Block: T, Layers: envInt("NOTMAGIC_BENCH_LAYERS", 6), Heads: 6, Embd: envInt("NOTMAGIC_BENCH_EMBD", 384), Dropout: 0.2}
+	dropout := float32(0.2)
+	if v, err := strconv.ParseFloat(os.Getenv("NOTMAGIC_BENCH_DROPOUT"), 32); err == nil {
+		dropout = float32(v)
+	}
+	cfg := nn.Config{Vocab: vocab, Block: T, Layers: envInt("NOTMAGIC_BENCH_LAYERS", 6), Heads: 6, Embd: envInt("NOTMAGIC_BENCH_EMBD", 384), Dropout: dropout}
 	nn.Seed(1337)
 	m, err := nn.NewGPT(cfg)
 	if err != nil {
@@ -89,7 +94,7 @@ func TestGPUTrainBench(t *testing.T) {
 	mem, _ := Memory()
 	flops := m.FLOPsPerToken() * tps
 	out := map[string]any{
-		"summary": true, "impl": "notmagic-gpu-test", "device": info.Name, "cublas": info.CUBLAS != "", "tf32": info.TF32,
+		"summary": true, "impl": "notmagic-gpu-test", "device": info.Name, "cublas": info.CUBLAS != "", "tf32": info.TF32, "dropout": dropout,
 		"iters": iters, "wall_s": round(wall, 2), "median_ms_per_iter": round(med*1e3, 2), "tokens_per_s": int(tps),
 		"last_loss": round(float64(loss), 4), "model_tflops": round(flops/1e12, 2),
 		"device_peak_mb": mem.Peak >> 20, "gcs": mem.GCs,

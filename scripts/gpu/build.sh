@@ -4,6 +4,7 @@
 # scripts/gpu/check.sh in one command. See scripts/gpu/README.md for the device invocation.
 #
 #   out/gpu/gpu.test          lib/gpu's test binary (op-by-op checks, GPT step, timing)
+#   out/gpu/gpu-cgo.test      the same built with cgo, only used to diagnose a driver-loading failure
 #   out/gpu/notmagic          the notmagic binary (notmagic bench gpt --device cuda)
 #   out/gpu/tinyshakespeare.txt, out/gpu/torch_gpt.py   the benchmark's data and PyTorch reference
 #
@@ -19,6 +20,10 @@ export CGO_ENABLED=0
 go vet ./lib/gpu/
 go test -c -o "$out/gpu.test" -ldflags='-s -w' ./lib/gpu/
 go build -o "$out/notmagic" -ldflags='-s -w' .
+# A cgo build of the test binary, for diagnosis should the static one fail to load the driver there.
+if command -v gcc >/dev/null; then
+	CGO_ENABLED=1 go test -c -o "$out/gpu-cgo.test" -ldflags='-s -w' ./lib/gpu/
+fi
 for f in "$shared/data/tinyshakespeare.txt" "$shared/bench/torch_gpt.py"; do
 	if [ -f "$f" ]; then
 		cp "$f" "$out/"
