@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -253,3 +254,7 @@ func BenchMain(args []string, stdout, stderr io.Writer) error {
 	}
 	return Bench(stdout, BenchOptions{MinTime: *minTime, Threads: threads, CPUClock: *clock == "cpu"}, shapes...)
 }
+
+// BenchCommand is BenchMain with the signature internal/gptcmd expects for `notmagic bench matmul`:
+// results go to w, usage messages to standard error.
+func BenchCommand(w io.Writer, args []string) error { return BenchMain(args, w, os.Stderr) }

@@ -116,6 +116,10 @@ func TestBenchMain(t *testing.T) {
 			t.Fatal("the CPU clock accepted 2 threads")
 		}
 	}
+	out.Reset()
+	if err := BenchCommand(&out, []string{"-threads", "1", "-time", "2ms", "4x5x6:TT"}); err != nil || !strings.Contains(out.String(), `"trans":"TT"`) {
+		t.Fatalf("BenchCommand: %v, %q", err, out.String())
+	}
 	if err := BenchMain([]string{"-threads", "0"}, &out, &errs); err == nil {
 		t.Fatal("BenchMain accepted -threads 0")
 	}
