@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -211,6 +210,3 @@ func checkFinite(what string, vs []float64) error {
 	}
 	return nil
 }
-
-// errNoData is returned for figures that have nothing to draw.
-var errNoData = errors.New("no data")

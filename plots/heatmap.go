@@ -37,10 +37,9 @@ func (g grid) minMax() (lo, hi float64) {
 }
 
 type heatBody struct {
-	g          grid
-	rowLabels  []string
-	colLabels  []string
-	autoLabels bool
+	g         grid
+	rowLabels []string
+	colLabels []string
 }
 
 // Heatmap draws a matrix as coloured cells (viridis) with a colour bar.

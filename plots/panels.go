@@ -10,9 +10,8 @@ import (
 )
 
 type panelsBody struct {
-	cols  int
-	figs  []*Figure
-	inner float64 // font scale of the panels
+	cols int
+	figs []*Figure
 }
 
 // Panels arranges figures in a grid with cols columns (rows as needed)
