@@ -1,6 +1,7 @@
 package gpu
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,9 @@ func emulated(t *testing.T) *Backend {
 		t.Skip("the emulated device is slow; skipped with -short")
 	}
 	if _, err := exec.LookPath("clang++-16"); err != nil {
+		if os.Getenv("NOTMAGIC_REQUIRE_CLANG") == "1" {
+			t.Fatal("NOTMAGIC_REQUIRE_CLANG=1 but clang++-16 is not on PATH")
+		}
 		t.Skip("clang++-16 not installed: cannot build the CUDA emulator")
 	}
 	emuOnce.Do(func() {
