@@ -138,7 +138,8 @@ func kernel(name string, mr, nv, vw int, reg string) {
 }
 
 // packBT writes the AVX-512 packing of a transposed B: 32 stored rows (of stride ldb) become
-// kb rows of 32 values, two 16-lane gathers per depth step.
+// kb rows of 32 values. Blocks of 16 depth steps go through two in-register 16×16 transposes
+// (64 shuffles each); the remaining steps use two 16-lane gathers each.
 func packBT() {
 	w("// func packBTransAVX512(dst, src *float32, ldb, kb int, idx *[16]int32)")
 	w("//")
@@ -146,10 +147,63 @@ func packBT() {
 	w("TEXT ·packBTransAVX512(SB), NOSPLIT, $0-40")
 	w("\tMOVQ dst+0(FP), DI")
 	w("\tMOVQ src+8(FP), SI")
-	w("\tMOVQ ldb+16(FP), AX")
-	w("\tSHLQ $6, AX // 16 rows")
-	w("\tLEAQ (SI)(AX*1), R10")
+	w("\tMOVQ ldb+16(FP), R9")
+	w("\tSHLQ $2, R9 // row stride in bytes")
+	w("\tMOVQ R9, AX")
+	w("\tSHLQ $4, AX // 16 rows")
 	w("\tMOVQ kb+24(FP), CX")
+	w("packBT_block:")
+	w("\tCMPQ CX, $16")
+	w("\tJB   packBT_tail")
+	for half := 0; half < 2; half++ {
+		w("\t// rows %d..%d, depth steps q..q+15", 16*half, 16*half+15)
+		if half == 0 {
+			w("\tMOVQ SI, R11")
+		} else {
+			w("\tLEAQ (SI)(AX*1), R11")
+		}
+		for r := 0; r < 16; r++ {
+			w("\tVMOVUPS (R11), Z%d", r)
+			if r < 15 {
+				w("\tADDQ R9, R11")
+			}
+		}
+		// Stage 1: interleave row pairs.
+		for i := 0; i < 8; i++ {
+			w("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+			w("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
+		}
+		// Stage 2: interleave pairs of pairs; u[4i+j] lane L = rows 4i..4i+3 of column 4L+j.
+		for i := 0; i < 4; i++ {
+			t := 16 + 4*i
+			w("\tVUNPCKLPD Z%d, Z%d, Z%d", t+2, t, 4*i)
+			w("\tVUNPCKHPD Z%d, Z%d, Z%d", t+2, t, 4*i+1)
+			w("\tVUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+2)
+			w("\tVUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*i+3)
+		}
+		// Stages 3 and 4: a 4×4 transpose of 128-bit lanes for each j.
+		for j := 0; j < 4; j++ {
+			w("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", 4+j, j)
+			w("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z17", 4+j, j)
+			w("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", 12+j, 8+j)
+			w("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z19", 12+j, 8+j)
+			w("\tVSHUFF32X4 $0x88, Z18, Z16, Z20")
+			w("\tVSHUFF32X4 $0xDD, Z18, Z16, Z21")
+			w("\tVSHUFF32X4 $0x88, Z19, Z17, Z22")
+			w("\tVSHUFF32X4 $0xDD, Z19, Z17, Z23")
+			for l := 0; l < 4; l++ { // output row c = 4l + j
+				w("\tVMOVUPS Z%d, %d(DI)", 20+l, (4*l+j)*128+64*half)
+			}
+		}
+	}
+	w("\tADDQ $64, SI")
+	w("\tADDQ $2048, DI")
+	w("\tSUBQ $16, CX")
+	w("\tJMP  packBT_block")
+	w("packBT_tail:")
+	w("\tTESTQ CX, CX")
+	w("\tJZ    packBT_done")
+	w("\tLEAQ (SI)(AX*1), R10")
 	w("\tMOVQ idx+32(FP), R11")
 	w("\tVMOVDQU32 (R11), Z31")
 	w("packBT_loop:")
@@ -164,6 +218,7 @@ func packBT() {
 	w("\tADDQ $128, DI")
 	w("\tDECQ CX")
 	w("\tJNZ  packBT_loop")
+	w("packBT_done:")
 	w("\tVZEROUPPER")
 	w("\tRET")
 }

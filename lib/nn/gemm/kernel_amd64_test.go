@@ -1,0 +1,34 @@
+package gemm
+
+import "testing"
+
+// TestPackBT32 compares the AVX-512 transposed-B packing (16×16 register transposes plus gathers
+// for the remainder) with its definition, for depths around the 16-step blocks.
+func TestPackBT32(t *testing.T) {
+	if !hasAVX512() {
+		t.Skip("no AVX-512")
+	}
+	for _, ldb := range []int{40, 97} {
+		for kb := 1; kb <= 40; kb++ {
+			src := make([]float32, 32*ldb)
+			for i := range src {
+				src[i] = float32(i)
+			}
+			dst := make([]float32, 32*kb+1)
+			dst[32*kb] = -1 // sentinel past the end
+			if !packBT32(dst[:32*kb], src, ldb, kb) {
+				t.Fatalf("ldb %d kb %d: refused", ldb, kb)
+			}
+			for q := 0; q < kb; q++ {
+				for j := 0; j < 32; j++ {
+					if got, want := dst[q*32+j], src[j*ldb+q]; got != want {
+						t.Fatalf("ldb %d kb %d: dst[%d·32+%d] = %g, want %g", ldb, kb, q, j, got, want)
+					}
+				}
+			}
+			if dst[32*kb] != -1 {
+				t.Fatalf("ldb %d kb %d: wrote past the end", ldb, kb)
+			}
+		}
+	}
+}
