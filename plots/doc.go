@@ -14,6 +14,8 @@
 //	plots.Attention("Attention", weights, tokens)            // [T,T], [H,T,T] or [L,H,T,T]
 //	plots.Histogram("Weights", w, 50)
 //	plots.Histograms("Activations", 50, plots.S("layer 1", a1), plots.S("layer 2", a2))
+//	plots.Bars("P(next word)", words, plots.S("T = 1", p1), plots.S("T = 0.5", p2))
+//	plots.Line("Fit", plots.Points("data", xs, ys), plots.XY("model", gx, gy))
 //	plots.Landscape("Loss surface", loss, -2, 2, -2, 2).Path("SGD", xs, ys)
 //	plots.Panels("Per layer", 2, fig1, fig2, fig3, fig4)
 //

@@ -34,8 +34,8 @@ const (
 )
 
 // Figure is a chart that renders itself as PNG or SVG. Functions such as
-// Line, Func, Scatter, Heatmap, Attention, Histogram, Landscape and Panels
-// make one; chained methods (Labels, LogY, Smooth, Size, ...) adjust it.
+// Line, Func, Scatter, Heatmap, Attention, Histogram, Bars, Landscape and
+// Panels make one; chained methods (Labels, LogY, Smooth, Size, ...) adjust it.
 //
 // Errors: constructors and option methods never panic on bad input. The
 // first problem (a ragged matrix, a label count that does not match, empty
@@ -155,11 +155,11 @@ func (f *Figure) Smooth(window int) *Figure {
 	return f
 }
 
-// YRange fixes the y axis to [min, max] (line charts, function plots and
-// histograms); values outside are clipped.
+// YRange fixes the y axis to [min, max] (line charts, function plots,
+// histograms and bar charts); values outside are clipped.
 func (f *Figure) YRange(min, max float64) *Figure {
 	switch f.body.(type) {
-	case *lineBody, *funcBody, *histBody:
+	case *lineBody, *funcBody, *histBody, *barsBody:
 	default:
 		return f.notFor("YRange")
 	}

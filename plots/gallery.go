@@ -174,6 +174,34 @@ func GalleryFigures() (names []string, figs []*Figure) {
 	}
 	add("activations_hist", Histograms("tanh activations by layer", 50, acts...).Labels("activation", ""))
 
+	// 9b. Next-token probabilities at two temperatures.
+	next := []string{"mat", "floor", "sofa", "roof", "moon", "table", "bed", "car"}
+	logits := []float64{3.1, 2.2, 1.9, 1.2, -0.5, 0.8, 1.0, -1.2}
+	softmax := func(temp float64) []float64 {
+		out := make([]float64, len(logits))
+		var sum float64
+		for i, l := range logits {
+			out[i] = math.Exp(l / temp)
+			sum += out[i]
+		}
+		for i := range out {
+			out[i] /= sum
+		}
+		return out
+	}
+	add("next_token", Bars("The cat sat on the …: P(next word)", next,
+		S("temperature 1", softmax(1)), S("temperature 0.5", softmax(0.5)), S("temperature 2", softmax(2))).
+		Labels("next word", "probability"))
+
+	// 9c. Data points and a fitted line.
+	var dx, dy []float64
+	for i := 0; i < 40; i++ {
+		x := 2 * rng.Float64()
+		dx, dy = append(dx, x), append(dy, 2*x+1+0.3*rng.NormFloat64())
+	}
+	add("fit", Line("Data and the fitted line ŷ = 1.98·x + 1.03", Points("data", dx, dy),
+		XY("ŷ = 1.98·x + 1.03", []float64{0, 2}, []float64{1.03, 4.99})).Labels("x", "y"))
+
 	// 10. A loss landscape with gradient descent with and without momentum.
 	loss := func(x, y float64) float64 { return 0.5*(x*x+12*y*y) + 0.3*math.Sin(2*x) }
 	grad := func(x, y float64) (float64, float64) { return x + 0.6*math.Cos(2*x), 12 * y }

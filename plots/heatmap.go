@@ -220,37 +220,39 @@ func styleHeatAxes(p *plot.Plot, g grid, rowLabels, colLabels []string, cellW, c
 		p.Y.Tick.Label.Font.Size = labelFontSize(cellH, scale)
 	}
 	if colLabels != nil {
-		sz := labelFontSize(cellW, scale)
-		p.X.Tick.Label.Font.Size = sz
-		sty := p.X.Tick.Label
-		widest := vg.Length(0)
-		for _, l := range colLabels {
-			widest = max(widest, sty.Width(tokenLabel(l)))
-		}
-		upright := false
-		if float64(widest) > cellW*0.9 {
-			// Too wide to sit side by side: turn them upright.
-			sz = labelFontSize(cellW*1.25, scale)
-			p.X.Tick.Label.Font.Size = sz
-			p.X.Tick.Label.Rotation = math.Pi / 2
-			p.X.Tick.Label.XAlign = draw.XRight
-			p.X.Tick.Label.YAlign = draw.YCenter
-			upright = true
-		}
-		if upright {
-			// gonum anchors tick labels as if unrotated; a trailing space
-			// keeps upright labels clear of the tick marks.
-			ct := p.X.Tick.Marker.(plot.ConstantTicks)
-			for i := range ct {
-				ct[i].Label += "  "
-			}
-		}
+		fitXLabels(p, colLabels, cellW, scale)
 	}
 	if !showX {
 		p.X.Tick.Marker = blankTicks(p.X.Tick.Marker)
 	}
 	if !showY {
 		p.Y.Tick.Marker = blankTicks(p.Y.Tick.Marker)
+	}
+}
+
+// fitXLabels sizes the labelled x ticks of p (one per cell of width cellW
+// points) to fit, turning them upright when they would overlap side by side.
+func fitXLabels(p *plot.Plot, labels []string, cellW, scale float64) {
+	sz := labelFontSize(cellW, scale)
+	p.X.Tick.Label.Font.Size = sz
+	sty := p.X.Tick.Label
+	widest := vg.Length(0)
+	for _, l := range labels {
+		widest = max(widest, sty.Width(tokenLabel(l)))
+	}
+	if float64(widest) <= cellW*0.9 {
+		return
+	}
+	p.X.Tick.Label.Font.Size = labelFontSize(cellW*1.25, scale)
+	p.X.Tick.Label.Rotation = math.Pi / 2
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
+	// gonum anchors tick labels as if unrotated; trailing spaces keep
+	// upright labels clear of the tick marks.
+	if ct, ok := p.X.Tick.Marker.(plot.ConstantTicks); ok {
+		for i := range ct {
+			ct[i].Label += "  "
+		}
 	}
 }
 

@@ -17,7 +17,8 @@ type Series struct {
 	Name string
 	X, Y []float64
 
-	err error // conversion error from S or XY
+	err    error // conversion error from S, XY or Points
+	points bool  // draw markers only (Points)
 }
 
 // S makes a series from y values (any numbers or a tensor) plotted at
@@ -41,6 +42,16 @@ func XY(name string, xs, ys any) Series {
 		return Series{Name: name, err: fmt.Errorf("series %q: %d x values but %d y values", name, len(x), len(y))}
 	}
 	return Series{Name: name, X: x, Y: y}
+}
+
+// Points makes a series drawn as unconnected markers, for data shown with
+// a fitted curve on the same line chart:
+//
+//	plots.Line("Fit", plots.Points("data", xs, ys), plots.XY("model", gx, gy))
+func Points(name string, xs, ys any) Series {
+	s := XY(name, xs, ys)
+	s.points = true
+	return s
 }
 
 // check validates s and fills in X.
@@ -131,6 +142,21 @@ func (b *lineBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 		}
 		col := seriesColor(i)
 		ys := s.Y
+		name := s.Name
+		if name == "" {
+			name = "series " + strconv.Itoa(i)
+		}
+		if s.points {
+			sc, err := plotter.NewScatter(xys(s.X, ys))
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: withAlpha(col, 0.8), Radius: vg.Length(2.6 * f.fontScale()), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+			entries = append(entries, legendEntry{name, sc})
+			pts = appendSample(pts, s.X, ys)
+			continue
+		}
 		if window > 1 && len(ys) > 2 {
 			p.Add(chunkedLine{xys(s.X, ys), draw.LineStyle{Color: withAlpha(col, 0.25), Width: vg.Points(1)}})
 			ys = movingAverage(ys, window)
@@ -144,10 +170,6 @@ func (b *lineBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 			p.Add(sc)
 		}
 		p.Add(l)
-		name := s.Name
-		if name == "" {
-			name = "series " + strconv.Itoa(i)
-		}
 		entries = append(entries, legendEntry{name, l})
 		pts = appendSample(pts, s.X, ys)
 	}

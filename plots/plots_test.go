@@ -128,7 +128,7 @@ func TestGallery(t *testing.T) {
 			t.Errorf("%s: %d of %d SVG images keep their aspect ratio", names[i], n-m, n)
 		}
 	}
-	for _, k := range []string{"line chart", "function plot", "scatter plot", "heatmap", "attention grid", "panel grid", "histogram", "loss landscape"} {
+	for _, k := range []string{"line chart", "function plot", "scatter plot", "heatmap", "attention grid", "panel grid", "histogram", "loss landscape", "bar chart"} {
 		if !kinds[k] {
 			t.Errorf("gallery has no %s", k)
 		}
@@ -408,6 +408,10 @@ func TestBadInputsGiveErrors(t *testing.T) {
 		{"path mismatch", func() *Figure {
 			return Landscape("l", func(x, y float64) float64 { return x * y }, -1, 1, -1, 1).Path("p", []float64{1}, []float64{1, 2})
 		}, "1 x values but 2 y values"},
+		{"bars label count", func() *Figure { return Bars("b", []string{"a", "b"}, S("p", []float64{1, 2, 3})) }, "3 values for 2 labels"},
+		{"bars no labels", func() *Figure { return Bars("b", nil, S("p", []float64{1})) }, "no labels"},
+		{"bars NaN", func() *Figure { return Bars("b", []string{"a"}, S("p", []float64{nan})) }, "NaN"},
+		{"points mismatch", func() *Figure { return Line("l", Points("data", []float64{1, 2}, []float64{1})) }, "2 x values but 1 y values"},
 		{"attention shape", func() *Figure { return Attention("a", [][]float64{{1, 2}}, nil) }, "square"},
 		{"attention tokens", func() *Figure { return Attention("a", [][]float64{{1, 0}, {0, 1}}, []string{"a"}) }, "1 tokens for 2×2"},
 		{"panels with a bad panel", func() *Figure { return Panels("p", 2, Line("l")) }, "panel 0: plots.line chart: no series"},
@@ -448,6 +452,9 @@ func TestString(t *testing.T) {
 		t.Errorf("String = %q, want %q", got, want)
 	}
 	if got := Heatmap("", [][]int{{1, 2}}, nil, nil).String(); got != "Figure: untitled (heatmap, 1×2)" {
+		t.Errorf("String = %q", got)
+	}
+	if got := Bars("P", []string{"a", "b"}, S("x", []float64{1, 2}), S("y", []float64{2, 1})).String(); got != "Figure: P (bar chart, 2 series × 2 bars)" {
 		t.Errorf("String = %q", got)
 	}
 	var nilFig *Figure
