@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"unsafe"
 
 	"github.com/notmagic/notmagic/lib/nn"
@@ -105,12 +106,12 @@ func (be *Backend) Alloc(n int) nn.Buffer {
 	return b
 }
 
-// FromHost returns a new buffer holding a copy of v.
+// FromHost returns a new buffer holding a copy of v (queued: it returns before the copy is done).
 func (be *Backend) FromHost(v []float32) nn.Buffer {
 	b := be.alloc(len(v))
 	if len(v) > 0 {
-		be.check(be.d.copyToDevice(b.ptr, unsafe.Pointer(&v[0]), 4*len(v)))
-		runtime.KeepAlive(v)
+		owned := slices.Clone(v) // the caller may change v once we return; the copy is queued
+		be.d.upload(b.ptr, unsafe.Pointer(&owned[0]), 4*len(owned), owned)
 	}
 	return b
 }
@@ -146,8 +147,18 @@ func (be *Backend) Axpy(dst nn.Buffer, alpha float32, x nn.Buffer) {
 	be.d.launch1(kAxpy, be.grid(n), threadsElementwise, &a)
 }
 
+// fits32 panics unless every buffer can be indexed with 32-bit ints, as the strided kernels do.
+func fits32(op string, bufs ...nn.Buffer) {
+	for _, b := range bufs {
+		if b.Len() > math.MaxInt32 {
+			panic(fmt.Errorf("gpu: %s: a buffer of %d elements is too large for 32-bit indexing", op, b.Len()))
+		}
+	}
+}
+
 // Gather writes (or with accumulate adds) src[offset + Σ idx[i]·strides[i]] into contiguous dst.
 func (be *Backend) Gather(dst nn.Buffer, shape []int, src nn.Buffer, offset int, strides []int, accumulate bool) {
+	fits32("gather", dst, src)
 	s := newStrided("gather", shape, strides, nil)
 	if s.n == 0 {
 		return
@@ -159,6 +170,7 @@ func (be *Backend) Gather(dst nn.Buffer, shape []int, src nn.Buffer, offset int,
 
 // Scatter adds contiguous src into dst[offset + Σ idx[i]·strides[i]].
 func (be *Backend) Scatter(dst nn.Buffer, offset int, strides []int, src nn.Buffer, shape []int) {
+	fits32("scatter", dst, src)
 	s := newStrided("scatter", shape, strides, nil)
 	if s.n == 0 {
 		return
@@ -192,6 +204,7 @@ func (be *Backend) UnaryGrad(op nn.UnaryOp, dx, x, y, dy nn.Buffer, p float32) {
 
 // Binary computes dst = a op b over shape with strides (0 on broadcast axes).
 func (be *Backend) Binary(op nn.BinaryOp, dst nn.Buffer, shape []int, x nn.Buffer, xStrides []int, y nn.Buffer, yStrides []int) {
+	fits32("binary", dst, x, y)
 	s := newStrided("binary "+op.String(), shape, xStrides, yStrides)
 	if s.n == 0 {
 		return
@@ -301,8 +314,8 @@ func (be *Backend) targetsToDevice(op string, targets []int32, rows, cols int, i
 		count++
 	}
 	p, done := be.scratch(rows)
-	be.check(be.d.copyToDevice(p, unsafe.Pointer(&targets[0]), 4*rows))
-	runtime.KeepAlive(targets)
+	owned := slices.Clone(targets[:rows])
+	be.d.upload(p, unsafe.Pointer(&owned[0]), 4*rows, owned)
 	return p, done, count
 }
 
@@ -385,8 +398,8 @@ func (be *Backend) indicesToDevice(op string, idx []int32, rows int) (uintptr, f
 		}
 	}
 	p, done := be.scratch(len(idx))
-	be.check(be.d.copyToDevice(p, unsafe.Pointer(&idx[0]), 4*len(idx)))
-	runtime.KeepAlive(idx)
+	owned := slices.Clone(idx)
+	be.d.upload(p, unsafe.Pointer(&owned[0]), 4*len(idx), owned)
 	return p, done
 }
 
@@ -416,6 +429,7 @@ func (be *Backend) EmbeddingGrad(dtable, dy nn.Buffer, idx []int32, dim int) {
 
 // MaskedFill computes dst = value where mask ≠ 0 and x elsewhere.
 func (be *Backend) MaskedFill(dst nn.Buffer, shape []int, x nn.Buffer, xStrides []int, mask nn.Buffer, maskStrides []int, value float32) {
+	fits32("masked_fill", dst, x, mask)
 	s := newStrided("masked_fill", shape, xStrides, maskStrides)
 	if s.n == 0 {
 		return

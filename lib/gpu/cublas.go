@@ -28,6 +28,8 @@ func cublasNames() []string {
 		"/usr/lib/python3/dist-packages/nvidia/cublas/lib/libcublas.so.1[0-9]",
 		"/opt/conda/lib/libcublas.so.1[0-9]",
 		"/opt/conda/lib/python3*/site-packages/nvidia/cublas/lib/libcublas.so.1[0-9]",
+		os.Getenv("HOME") + "/.local/lib/python3*/site-packages/nvidia/cublas/lib/libcublas.so.1[0-9]",
+		os.Getenv("VIRTUAL_ENV") + "/lib/python3*/site-packages/nvidia/cublas/lib/libcublas.so.1[0-9]",
 	} {
 		m, _ := filepath.Glob(pattern)
 		// Newest first: .13 before .12.

@@ -39,9 +39,12 @@ type device struct {
 	alloc   *allocator
 	info    Info
 
-	// Owned by the CUDA thread: the parameter words of the launch in progress and pointers to them.
-	vals *[maxSlots]uint64
-	ptrs *[maxArgs]uintptr
+	// Owned by the CUDA thread: the parameter words of the launch in progress and pointers to them,
+	// and the host memory of queued uploads, held until the next stream synchronisation.
+	vals         *[maxSlots]uint64
+	ptrs         *[maxArgs]uintptr
+	pending      []any
+	pendingBytes int
 
 	errMu sync.Mutex
 	err   error // the first asynchronous failure; every later synchronous call reports it
@@ -344,7 +347,7 @@ func (d *device) sync(f func() error) error {
 
 // syncStream waits until the GPU has finished everything queued so far.
 func (d *device) syncStream() error {
-	return d.sync(func() error { return d.drv.call("cuStreamSynchronize", d.drv.cuStreamSynchronize, d.stream) })
+	return d.sync(d.streamSyncNow)
 }
 
 // memAlloc is the allocator's cuMemAlloc.
@@ -359,7 +362,7 @@ func (d *device) memAlloc(bytes uint64) (uintptr, error) {
 // memFree is the allocator's release: wait for the stream (queued kernels may still use the blocks), free.
 func (d *device) memFree(ptrs []uintptr) error {
 	return d.sync(func() error {
-		if err := d.drv.call("cuStreamSynchronize", d.drv.cuStreamSynchronize, d.stream); err != nil {
+		if err := d.streamSyncNow(); err != nil {
 			return err
 		}
 		for _, p := range ptrs {
@@ -381,19 +384,36 @@ func (d *device) memsetAsync(p uintptr, v uint32, n int) {
 	})
 }
 
-// copyToDevice copies bytes from host memory at src to device memory at dst, in stream order, and
-// returns when src may be reused.
-func (d *device) copyToDevice(dst uintptr, src unsafe.Pointer, bytes int) error {
+// upload queues a copy of host memory to the device and returns at once. keep must own the memory at
+// src (a slice no one else writes); the CUDA thread holds it until the stream has next been
+// synchronised, so the copy may read it whenever the driver likes, without a synchronisation per copy.
+func (d *device) upload(dst uintptr, src unsafe.Pointer, bytes int, keep any) {
 	if bytes == 0 {
-		return nil
+		return
 	}
-	return d.sync(func() error {
+	d.async(func() error {
 		c := d.drv
-		if err := c.call("cuMemcpyHtoDAsync_v2", c.cuMemcpyHtoDAsync, dst, uintptr(src), uintptr(bytes), d.stream); err != nil {
-			return err
+		err := c.call("cuMemcpyHtoDAsync_v2", c.cuMemcpyHtoDAsync, dst, uintptr(src), uintptr(bytes), d.stream)
+		d.pending = append(d.pending, keep)
+		d.pendingBytes += bytes
+		if err == nil && d.pendingBytes > maxPendingUpload {
+			err = d.streamSyncNow()
 		}
-		return c.call("cuStreamSynchronize", c.cuStreamSynchronize, d.stream)
+		return err
 	})
+}
+
+// maxPendingUpload bounds the host memory held for queued uploads before the CUDA thread waits for them.
+const maxPendingUpload = 1 << 30
+
+// streamSyncNow runs on the CUDA thread: it waits for the stream and releases the held upload sources.
+func (d *device) streamSyncNow() error {
+	err := d.drv.call("cuStreamSynchronize", d.drv.cuStreamSynchronize, d.stream)
+	if err == nil {
+		clear(d.pending)
+		d.pending, d.pendingBytes = d.pending[:0], 0
+	}
+	return err
 }
 
 // copyToHost copies bytes of device memory at src into host memory at dst after all queued work.
@@ -406,6 +426,6 @@ func (d *device) copyToHost(dst unsafe.Pointer, src uintptr, bytes int) error {
 		if err := c.call("cuMemcpyDtoHAsync_v2", c.cuMemcpyDtoHAsync, uintptr(dst), src, uintptr(bytes), d.stream); err != nil {
 			return err
 		}
-		return c.call("cuStreamSynchronize", c.cuStreamSynchronize, d.stream)
+		return d.streamSyncNow()
 	})
 }

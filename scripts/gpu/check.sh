@@ -26,6 +26,18 @@ jget() { # jget KEY FILE: the last value of "KEY" in the JSON lines of FILE
 	grep -o "\"$1\": *[^,}]*" "$2" 2>/dev/null | tail -1 | sed 's/^[^:]*: *//; s/"//g'
 }
 
+# cuBLAS: lib/gpu looks on the loader path and in the usual folders; where it sits elsewhere (a
+# Python environment's nvidia-cublas wheel, say), find it once and point NOTMAGIC_CUBLAS at it.
+if [ -z "${NOTMAGIC_CUBLAS:-}" ] && ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.1[0-9]'; then
+	found=$(timeout 30 find / -xdev \( -path /proc -o -path /sys \) -prune -o -name 'libcublas.so.1[0-9]' -print 2>/dev/null | sort -r | head -1)
+	if [ -n "$found" ]; then
+		export NOTMAGIC_CUBLAS="$found"
+		echo "cuBLAS found at $found"
+	else
+		echo "no libcublas.so.1x on this machine: matrix products use the PTX GEMM"
+	fi
+fi
+
 echo "== nvidia-smi"
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader 2>&1 | tee "$logs/nvidia-smi.txt"
 nvidia-smi >>"$logs/nvidia-smi.txt" 2>&1
