@@ -106,8 +106,8 @@ func splitItems(code string) ([]item, error) {
 						d--
 					}
 					if d == 0 {
-						if i+1 < len(cur) && cur[i+1].tok == token.IDENT {
-							it.kind = kindDecl
+						if i+2 < len(cur) && cur[i+1].tok == token.IDENT && (cur[i+2].tok == token.LPAREN || cur[i+2].tok == token.LBRACK) {
+							it.kind = kindDecl // func (r T) Name( or Name[T any](
 						}
 						break
 					}
