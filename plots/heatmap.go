@@ -398,6 +398,23 @@ func (b *heatBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	dc := p.DataCanvas(main)
 	cellW = float64(dc.Max.X-dc.Min.X) / float64(b.g.cols)
 	cellH = float64(dc.Max.Y-dc.Min.Y) / float64(b.g.rows)
+	// Square cells, as in most heatmaps (unless that would make a very
+	// long and thin picture): shrink the area in one direction, centred.
+	if r := float64(b.g.rows) / float64(b.g.cols); r >= 0.25 && r <= 4 {
+		if cellW > cellH*1.02 {
+			shrink := vg.Length((cellW - cellH) * float64(b.g.cols))
+			main.Min.X += shrink / 2
+			main.Max.X -= shrink / 2
+		} else if cellH > cellW*1.02 {
+			shrink := vg.Length((cellH - cellW) * float64(b.g.rows))
+			main.Min.Y += shrink / 2
+			main.Max.Y -= shrink / 2
+		}
+		styleHeatAxes(p, b.g, b.rowLabels, b.colLabels, math.Min(cellW, cellH), math.Min(cellW, cellH), scale, true, true)
+		dc = p.DataCanvas(main)
+		cellW = float64(dc.Max.X-dc.Min.X) / float64(b.g.cols)
+		cellH = float64(dc.Max.Y-dc.Min.Y) / float64(b.g.rows)
+	}
 	cm := f.colorMap(lo, hi)
 	p.Add(heatLayer(b.g, cm))
 	if f.annot {
@@ -406,7 +423,9 @@ func (b *heatBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 		}
 	}
 	p.Draw(main)
-	colorBar(c, dc.Max.Y, dc.Min.Y, cm, scale)
+	cbc := c
+	cbc.Max.X = main.Max.X + cbw + vg.Length(10*scale)
+	colorBar(cbc, dc.Max.Y, dc.Min.Y, cm, scale)
 	return nil
 }
 

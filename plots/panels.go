@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -63,7 +64,8 @@ func (b *panelsBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	for i, sub := range b.figs {
 		tile := t.At(c, i%b.cols, i/b.cols)
 		cp := *sub
-		cp.scale = 0.85 * scale
+		// Fonts shrink a little in small panels.
+		cp.scale = scale * math.Max(0.8, math.Min(1, float64(tile.Max.X-tile.Min.X)/72/4.5))
 		if err := cp.body.draw(&cp, tile, vector); err != nil {
 			return fmt.Errorf("panel %d: %w", i, err)
 		}
@@ -160,14 +162,48 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	main := c
 	main.Max.X -= cbw + vg.Length(8*scale)
 
-	sub := 0.85 * scale
-	plots := make([][]*plot.Plot, b.layers)
-	t := draw.Tiles{Rows: b.layers, Cols: b.heads, PadX: vg.Length(6 * scale), PadY: vg.Length(6 * scale)}
-	// Cell size estimate for label fonts.
+	// Panel fonts shrink a little when panels are small.
 	pw := float64(main.Max.X-main.Min.X) / float64(b.heads)
 	ph := float64(main.Max.Y-main.Min.Y) / float64(b.layers)
+	sub := scale * math.Max(0.8, math.Min(1, pw/72/3))
+	t := draw.Tiles{Rows: b.layers, Cols: b.heads, PadX: vg.Length(6 * scale), PadY: vg.Length(6 * scale)}
+	// Cell size estimate for label fonts, refined once the panels are laid out.
 	cellW := pw * 0.8 / float64(b.t)
 	cellH := ph * 0.75 / float64(b.t)
+	plots := b.panels(f, cm, cellW, cellH, sub, scale)
+	canvases := plot.Align(plots, t, main)
+	// Square cells: shrink the grid in one direction.
+	dc := plots[0][0].DataCanvas(canvases[0][0])
+	w, h := dc.Max.X-dc.Min.X, dc.Max.Y-dc.Min.Y
+	if w > h*1.02 {
+		shrink := (w - h) * vg.Length(b.heads)
+		main.Min.X += shrink / 2
+		main.Max.X -= shrink / 2
+	} else if h > w*1.02 {
+		// Keep the grid under its title; the room left is at the bottom.
+		main.Min.Y += (h - w) * vg.Length(b.layers)
+	}
+	side := float64(min(w, h)) / float64(b.t)
+	plots = b.panels(f, cm, side, side, sub, scale)
+	canvases = plot.Align(plots, t, main)
+	top, bottom := vg.Length(math.Inf(-1)), vg.Length(math.Inf(1))
+	for l := range plots {
+		for h, p := range plots[l] {
+			p.Draw(canvases[l][h])
+			dc := p.DataCanvas(canvases[l][h])
+			top, bottom = max(top, dc.Max.Y), min(bottom, dc.Min.Y)
+		}
+	}
+	cbc := c
+	cbc.Max.X = main.Max.X + cbw + vg.Length(8*scale)
+	colorBar(cbc, top, bottom, cm, scale)
+	return nil
+}
+
+// panels builds one heatmap plot per layer and head; cellW and cellH are
+// the cell sizes (points) the label fonts are fitted to.
+func (b *attnBody) panels(f *Figure, cm palette.ColorMap, cellW, cellH, sub, scale float64) [][]*plot.Plot {
+	plots := make([][]*plot.Plot, b.layers)
 	for l := 0; l < b.layers; l++ {
 		plots[l] = make([]*plot.Plot, b.heads)
 		for h := 0; h < b.heads; h++ {
@@ -191,15 +227,5 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 		plots[0][0].X.Label.Text = "key"
 		plots[0][0].Y.Label.Text = "query"
 	}
-	canvases := plot.Align(plots, t, main)
-	top, bottom := vg.Length(math.Inf(-1)), vg.Length(math.Inf(1))
-	for l := range plots {
-		for h, p := range plots[l] {
-			p.Draw(canvases[l][h])
-			dc := p.DataCanvas(canvases[l][h])
-			top, bottom = max(top, dc.Max.Y), min(bottom, dc.Min.Y)
-		}
-	}
-	colorBar(c, top, bottom, cm, scale)
-	return nil
+	return plots
 }
