@@ -83,7 +83,9 @@ type attnBody struct {
 // (rows) and head (columns), labelled with the tokens and sharing one
 // colour bar. weights is a tensor or nested numbers of shape [T,T],
 // [heads,T,T] or [layers,heads,T,T] (query rows, key columns); tokens has
-// T entries, or is nil for numbered positions.
+// T entries, or is nil for numbered positions. Slice a batch dimension off
+// first; to show one head of several layers, pass [layers,1,T,T] so the
+// panels are titled by layer.
 func Attention(title string, weights any, tokens []string) *Figure {
 	b := &attnBody{}
 	a, err := toArray("weights", weights)
