@@ -266,6 +266,7 @@ func (be *Backend) MatMul(dst, a, b nn.Buffer, batch, m, n, k int, transA, trans
 	if transB {
 		ldb = k
 	}
+	kern, tile := gemmKernel(m, n)
 	for b0 := 0; b0 < batch; b0 += maxGridYZ {
 		nb := min(batch-b0, maxGridYZ)
 		var ar args
@@ -273,7 +274,7 @@ func (be *Backend) MatMul(dst, a, b nn.Buffer, batch, m, n, k int, transA, trans
 			ptr(pa + uintptr(4*b0*strideA)).i32(lda).i64(strideA).flag(transA).
 			ptr(pb + uintptr(4*b0*strideB)).i32(ldb).i64(strideB).flag(transB).
 			f32(beta).ptr(pc + uintptr(4*b0*m*n)).i32(n).i64(m * n)
-		be.d.launch(kSgemm, gemmGrid(m, n, nb), [3]int{256, 1, 1}, &ar)
+		be.d.launch(kern, gemmGrid(m, n, nb, tile), [3]int{256, 1, 1}, &ar)
 	}
 }
 

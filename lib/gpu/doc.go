@@ -40,7 +40,7 @@
 // path; NOTMAGIC_CUBLAS=0 disables it): cublasSgemmStridedBatched, with lib/nn's row-major operands
 // passed as their column-major transposes (C = A·B is computed as Cᵀ = Bᵀ·Aᵀ). TF32 tensor cores are
 // off by default, so results match the CPU in float32; SetTF32 or NOTMAGIC_TF32=1 turns them on. Without
-// cuBLAS a tiled, batched PTX GEMM (64×64 tiles) does the work.
+// cuBLAS a tiled, batched PTX GEMM (128×128 or 64×64 tiles of C per block) does the work.
 //
 // # Execution model
 //

@@ -436,6 +436,7 @@ func matmulCases() []opCase {
 				mm{3, 64, 64, 64, ta, tb, true, false, false},
 				mm{5, 7, 130, 70, ta, tb, false, false, true},
 				mm{4, 20, 9, 100, ta, tb, false, true, false},
+				mm{2, 130, 257, 33, ta, tb, ta, false, tb}, // 128×128 tiles, ragged edges
 			)
 		}
 	}

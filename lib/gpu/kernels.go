@@ -41,6 +41,7 @@ const (
 	kEmbedding
 	kEmbeddingGrad
 	kSgemm
+	kSgemm128
 	kDropoutMask
 	numKernels
 )
@@ -69,6 +70,7 @@ var kernelNames = [numKernels]string{
 	kEmbedding:           "nm_embedding",
 	kEmbeddingGrad:       "nm_embedding_grad",
 	kSgemm:               "nm_sgemm",
+	kSgemm128:            "nm_sgemm_128",
 	kDropoutMask:         "nm_dropout_mask",
 }
 

@@ -133,10 +133,19 @@ const gemmTile = 64
 // maxGridYZ is the largest gridDim.y or gridDim.z CUDA allows.
 const maxGridYZ = 65535
 
-// gemmGrid returns the fallback GEMM's grid for an m×n product of batch matrices; batch beyond
-// maxGridYZ is launched in several calls by the caller.
-func gemmGrid(m, n, batch int) [3]int {
-	return [3]int{(n + gemmTile - 1) / gemmTile, (m + gemmTile - 1) / gemmTile, batch}
+// gemmKernel picks the fallback GEMM for an m×n product: 128×128 tiles when both sides fill one,
+// else 64×64 tiles; it returns the kernel and its tile size.
+func gemmKernel(m, n int) (kernelID, int) {
+	if m >= 2*gemmTile && n >= 2*gemmTile {
+		return kSgemm128, 2 * gemmTile
+	}
+	return kSgemm, gemmTile
+}
+
+// gemmGrid returns the fallback GEMM's grid for an m×n product of batch matrices in tiles of the given
+// size; batch beyond maxGridYZ is launched in several calls by the caller.
+func gemmGrid(m, n, batch, tile int) [3]int {
+	return [3]int{(n + tile - 1) / tile, (m + tile - 1) / tile, batch}
 }
 
 // lnParamChunk is how many rows one block of nm_layernorm_grad_params sums: at least 64, and enough

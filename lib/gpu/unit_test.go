@@ -262,8 +262,17 @@ func TestLaunchConfig(t *testing.T) {
 	if rowGrid(0) != 1 || rowGrid(98304) != 98304 || rowGrid(1<<30) != 1<<20 {
 		t.Error("rowGrid")
 	}
-	if g := gemmGrid(100, 65, 7); g != [3]int{2, 2, 7} {
+	if g := gemmGrid(100, 65, 7, 64); g != [3]int{2, 2, 7} {
 		t.Errorf("gemmGrid = %v", g)
+	}
+	for _, c := range []struct {
+		m, n int
+		k    kernelID
+		tile int
+	}{{100, 65, kSgemm, 64}, {128, 128, kSgemm128, 128}, {127, 4096, kSgemm, 64}, {16384, 1152, kSgemm128, 128}} {
+		if k, tile := gemmKernel(c.m, c.n); k != c.k || tile != c.tile {
+			t.Errorf("gemmKernel(%d, %d) = %v, %d", c.m, c.n, k, tile)
+		}
 	}
 	for _, rows := range []int{1, 64, 16384, 1 << 23, 1 << 30} {
 		c := lnParamChunk(rows)

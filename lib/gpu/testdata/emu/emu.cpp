@@ -124,7 +124,7 @@ static const Kernel kernels[] = {
 	K(nm_axpy), K(nm_unary), K(nm_unary_grad), K(nm_binary_c), K(nm_binary_s), K(nm_gather), K(nm_scatter),
 	K(nm_masked_fill), K(nm_adamw), K(nm_reduce_rows), K(nm_reduce_cols), K(nm_softmax), K(nm_softmax_grad),
 	K(nm_ce_rows), K(nm_ce_mean), K(nm_ce_grad), K(nm_layernorm), K(nm_layernorm_grad_x),
-	K(nm_layernorm_grad_params), K(nm_embedding), K(nm_embedding_grad), K(nm_sgemm), K(nm_dropout_mask),
+	K(nm_layernorm_grad_params), K(nm_embedding), K(nm_embedding_grad), K(nm_sgemm), K(nm_sgemm_128), K(nm_dropout_mask),
 };
 static const int nkernels = sizeof(kernels) / sizeof(kernels[0]);
 
