@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -12,6 +13,24 @@ import (
 
 // captureMu serialises fd redirection across sessions in one process.
 var captureMu sync.Mutex
+
+var crashOnce sync.Once
+
+// keepCrashOutput makes the runtime print fatal errors (an unrecovered panic in a goroutine of compiled
+// code, say) to the process's original standard error too, so they reach the kernel's log even when
+// they happen while fd 2 is redirected into a cell.
+func keepCrashOutput() {
+	crashOnce.Do(func() {
+		fd, err := unix.Dup(2)
+		if err != nil {
+			return
+		}
+		f := os.NewFile(uintptr(fd), "/dev/stderr (original)")
+		if debug.SetCrashOutput(f, debug.CrashOptions{}) != nil {
+			f.Close()
+		}
+	})
+}
 
 // capture redirects file descriptors 1 and 2 into pipes while a cell runs, so that output written by
 // compiled code (which bypasses the interpreter's writers) reaches the cell's Output. What arrives is
@@ -38,6 +57,7 @@ type stream struct {
 }
 
 func startCapture(out Output) (*capture, error) {
+	keepCrashOutput()
 	captureMu.Lock()
 	c := &capture{out: out}
 	for i, name := range []string{"stdout", "stderr"} {
