@@ -8,7 +8,8 @@
 #
 # Environment: ITERS (default 30) iterations for the timed runs; FULL=1 runs the whole recipe
 # (5000 iterations, evals over 200 batches: best val loss ≤ 1.50 is the goal) instead of the quick
-# timing; TORCH=0 skips PyTorch; TESTS=0 skips the tests; NOTMAGIC_TF32=1 lets cuBLAS use TF32.
+# timing (BENCH_TIMEOUT per benchmark: 180 s, 570 s with FULL=1); TORCH=0 skips PyTorch; TESTS=0
+# skips the tests; NOTMAGIC_TF32=1 lets cuBLAS use TF32.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/out/gpu"
@@ -45,7 +46,7 @@ nvidia-smi >>"$logs/nvidia-smi.txt" 2>&1
 tests_rc=skipped
 if [ "${TESTS:-1}" != 0 ]; then
 	echo "== lib/gpu tests (NOTMAGIC_REQUIRE_GPU=1)"
-	(cd lib/gpu && NOTMAGIC_REQUIRE_GPU=1 timeout 300 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 290s) >"$logs/tests.log" 2>&1
+	(cd lib/gpu && NOTMAGIC_REQUIRE_GPU=1 timeout 200 "$bin/gpu.test" -test.v -test.count=1 -test.timeout 190s) >"$logs/tests.log" 2>&1
 	tests_rc=$?
 	grep -E '^(--- (PASS|FAIL|SKIP)|FAIL|ok|PASS|panic)|device: |relative error|loss cpu' "$logs/tests.log" | head -80
 	if grep -q '^--- FAIL: TestAvailable' "$logs/tests.log" && [ -x "$bin/gpu-cgo.test" ]; then
@@ -58,7 +59,7 @@ fi
 # backend's own speed is timed with dropout 0 and the recipe's setting separately, with fewer steps.
 bench_test() { # bench_test DROPOUT ITERS LOG
 	(cd lib/gpu && env NOTMAGIC_REQUIRE_GPU=1 NOTMAGIC_GPU_BENCH=1 NOTMAGIC_BENCH_DROPOUT="$1" NOTMAGIC_BENCH_ITERS="$2" "${data_env[@]}" \
-		timeout 240 "$bin/gpu.test" -test.run '^TestGPUTrainBench$' -test.v -test.count=1) >"$3" 2>&1
+		timeout 150 "$bin/gpu.test" -test.run '^TestGPUTrainBench$' -test.v -test.count=1) >"$3" 2>&1
 	grep '"summary"' "$3" || tail -20 "$3"
 }
 data_env=()
@@ -69,18 +70,20 @@ echo "== timing from the test binary (GPU configuration, dropout 0.2, 15 iterati
 bench_test 0.2 15 "$logs/bench-test-dropout.log"
 
 gpucfg=(--block 256 --batch 64 --layers 6 --heads 6 --embd 384 --dropout 0.2 --min-lr 1e-4)
+bt="${BENCH_TIMEOUT:-180}"
 if [ "${FULL:-0}" = 1 ]; then
 	run=(--iters 5000 --eval-iters 200)
+	bt="${BENCH_TIMEOUT:-570}"
 else
 	run=(--iters "$ITERS" --eval-every 100000 --eval-iters 5)
 fi
 if [ -f "$bin/tinyshakespeare.txt" ]; then
 	echo "== notmagic bench gpt --device cuda ${run[*]}"
-	timeout 540 "$bin/notmagic" bench gpt --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-notmagic.log" 2>&1
+	timeout "$bt" "$bin/notmagic" bench gpt --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-notmagic.log" 2>&1
 	tail -3 "$logs/bench-notmagic.log"
 	if [ "${TORCH:-1}" != 0 ] && python3 -c 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
 		echo "== torch_gpt.py --device cuda ${run[*]}"
-		timeout 540 python3 "$bin/torch_gpt.py" --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-torch.log" 2>&1
+		timeout "$bt" python3 "$bin/torch_gpt.py" --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-torch.log" 2>&1
 		tail -3 "$logs/bench-torch.log"
 	else
 		echo "PyTorch with CUDA is not available here (or TORCH=0): no PyTorch comparison" | tee "$logs/bench-torch.log"
