@@ -208,15 +208,15 @@ func completeRunes(b []byte) int {
 	return n
 }
 
-// fdWriter writes to a file descriptor as the process sees it now (redirected or not).
+// Files on descriptors 1 and 2 themselves (os.Stdout may be reassigned by a program embedding the
+// session; cells' interpreted prints still go to the descriptors, where capture finds them).
+// They are package variables so that they are never finalized (which would close the descriptors).
+var fdFiles = [3]*os.File{nil, os.NewFile(1, "fd1"), os.NewFile(2, "fd2")}
+
+// fdWriter writes to file descriptor 1 or 2 as the process sees it now (redirected or not).
 type fdWriter struct{ fd int }
 
-func (w fdWriter) Write(p []byte) (int, error) {
-	if w.fd == 2 {
-		return os.Stderr.Write(p)
-	}
-	return os.Stdout.Write(p)
-}
+func (w fdWriter) Write(p []byte) (int, error) { return fdFiles[w.fd].Write(p) }
 
 // lineFilter passes text through to w, except whole lines that match, which go to onMatch.
 type lineFilter struct {
