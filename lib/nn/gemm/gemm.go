@@ -26,8 +26,10 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 
 // SgemmBatch runs batch independent Sgemm calls; matrix i of A starts at a[i*strideA]
 // (strideA 0 = shared by every product), same for B and C. Small products are spread across
-// the worker pool one whole product per worker; large ones are each split as in Sgemm. With
-// strideC == 0 every product accumulates into the same C, in order (beta applies each time).
+// the worker pool one whole product per worker; large ones are each split as in Sgemm. A batch
+// that shares B and stacks untransposed A and C without gaps (strideA = m·lda, strideC = m·ldc)
+// runs as one product of batch·m rows. With strideC == 0 every product accumulates into the
+// same C, in order (beta applies each time).
 func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int) {
 	if batch < 0 {
 		panic(fmt.Sprintf("gemm: SgemmBatch: negative batch %d", batch))
@@ -36,6 +38,13 @@ func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	check("SgemmBatch", &p, batch, strideA, strideB, strideC)
 	if batch == 0 || m == 0 || n == 0 {
+		return
+	}
+	if batch > 1 && strideB == 0 && !transA && strideA == m*lda && strideC == m*ldc && strideC != 0 {
+		// A shared B (a Linear layer's weight applied to a batch of sequences) with A and C
+		// stacked row after row is one product with batch·m rows: bigger tiles, one split.
+		p.m = batch * m
+		run(&p, currentKernel(), int(threads.Load()))
 		return
 	}
 	runBatch(&p, batch, strideA, strideB, strideC, currentKernel(), int(threads.Load()))

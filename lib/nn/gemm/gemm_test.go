@@ -253,6 +253,8 @@ func TestSgemmBatch(t *testing.T) {
 					{5, 33, 17, 20, false, true, true, false},
 					{3, 70, 90, 40, true, false, false, false},
 					{1, 9, 9, 9, false, false, true, true},
+					{12, 7, 40, 33, false, true, false, false}, // shared B, stacked A and C: one product
+					{4, 13, 20, 9, false, true, false, true},
 				} {
 					g := gemmCase{transA: tc.ta, transB: tc.tb, m: tc.m, n: tc.n, k: tc.k, alpha: 1, beta: 0.5}
 					a1, lda, b1, ldb, c1, ldc := g.operands(rng)
