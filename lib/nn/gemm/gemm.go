@@ -29,7 +29,8 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // the worker pool one whole product per worker; large ones are each split as in Sgemm. A batch
 // that shares B and stacks untransposed A and C without gaps (strideA = m·lda, strideC = m·ldc)
 // runs as one product of batch·m rows. With strideC == 0 every product accumulates into the
-// same C, in order (beta applies each time).
+// same C, in order (beta applies each time); with beta == 1, transposed A and untransposed B
+// stacked along the depth (strideA = k·lda, strideB = k·ldb) that is one product of depth batch·k.
 func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int) {
 	if batch < 0 {
 		panic(fmt.Sprintf("gemm: SgemmBatch: negative batch %d", batch))
@@ -44,6 +45,13 @@ func SgemmBatch(batch int, transA, transB bool, m, n, k int, alpha float32, a []
 		// A shared B (a Linear layer's weight applied to a batch of sequences) with A and C
 		// stacked row after row is one product with batch·m rows: bigger tiles, one split.
 		p.m = batch * m
+		run(&p, currentKernel(), int(threads.Load()))
+		return
+	}
+	if batch > 1 && strideC == 0 && beta == 1 && transA && !transB && strideA == k*lda && strideB == k*ldb {
+		// Products summed into one C (a weight's gradient Xᵀ·dY over a batch) whose operands are
+		// stacked along the depth: one product with batch·k depth.
+		p.k = batch * k
 		run(&p, currentKernel(), int(threads.Load()))
 		return
 	}

@@ -293,6 +293,26 @@ func TestSgemmBatch(t *testing.T) {
 
 // TestSgemmBatchSharedC: with strideC == 0 the products accumulate into one C, in order.
 func TestSgemmBatchSharedC(t *testing.T) {
+	t.Run("stacked depth", func(t *testing.T) {
+		// dW = Σ_i X_iᵀ·dY_i: transposed A and B stacked along k, beta 1 (one product of depth 4·k).
+		const batch, m, n, k = 4, 17, 40, 9
+		rng := rand.New(rand.NewPCG(11, 12))
+		a, b := fill(rng, batch*k, m, m), fill(rng, batch*k, n, n)
+		c := fill(rng, m, n, n)
+		want := append([]float32(nil), c...)
+		for i := 0; i < batch; i++ {
+			w, _ := refSgemm(true, false, m, n, k, 0.5, a[i*k*m:], m, b[i*k*n:], n, 1, want, n)
+			for j := range w {
+				want[j] = float32(w[j])
+			}
+		}
+		SgemmBatch(batch, true, false, m, n, k, 0.5, a, m, k*m, b, n, k*n, 1, c, n, 0)
+		for i := range c {
+			if d := math.Abs(float64(c[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+				t.Fatalf("C[%d] = %g, want %g", i, c[i], want[i])
+			}
+		}
+	})
 	withThreads(2, func() {
 		const batch, m, n, k = 6, 20, 30, 10
 		a := make([]float32, batch*m*k)
