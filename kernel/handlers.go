@@ -126,7 +126,11 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 	interp := k.interp
 	k.mu.Unlock()
 	out := newCellOutput(k, m, ctx, boolOr(req.AllowStdin, true))
-	result, cerr := interp.execute(ctx, req.Code, out)
+	name := "cell"
+	if storeHistory {
+		name = fmt.Sprintf("cell[%d]", count) // matches the frontend's In [count]
+	}
+	result, cerr := interp.execute(ctx, name, req.Code, out)
 	if cerr == nil && ctx.Err() != nil {
 		// Interrupted while it ran (say, waiting for input), though the cell carried on to its end: report
 		// the interrupt, as the user asked for it.
@@ -183,7 +187,7 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 func (k *Kernel) userExpressions(ctx context.Context, interp interpreter, exprs map[string]string, out *cellOutput) map[string]any {
 	res := make(map[string]any, len(exprs))
 	for name, expr := range exprs {
-		data, err := interp.execute(ctx, expr, discardOutput{})
+		data, err := interp.execute(ctx, "user_expressions["+name+"]", expr, discardOutput{})
 		if err != nil {
 			r := errorContent(err)
 			r["status"] = "error"

@@ -92,6 +92,9 @@ func TestExecute(t *testing.T) {
 				if e == nil || e["ename"] != tc.ename || rep["ename"] != tc.ename {
 					t.Errorf("error %v / reply %v, want ename %s", e, rep, tc.ename)
 				}
+				if want := fmt.Sprintf("cell[%d]:1:", i+1); !strings.Contains(fmt.Sprint(e["evalue"]), want) {
+					t.Errorf("evalue %q does not name the cell as %q (its In [%d])", e["evalue"], want, i+1)
+				}
 				if _, ok := e["traceback"].([]any); !ok {
 					t.Errorf("traceback is not a list: %v", e["traceback"])
 				}

@@ -32,8 +32,9 @@ type cellError struct {
 // interpreter is what the kernel needs of an interpreter session. Production kernels use kernel/session
 // through sessionInterp; Execute is never called concurrently.
 type interpreter interface {
-	// execute runs a cell; it returns the rich value of a trailing expression (nil when none), or a *cellError.
-	execute(ctx context.Context, code string, out outputSink) (bundle, *cellError)
+	// execute runs a cell named name in error messages (e.g. "cell[3]"); it returns the rich value of a
+	// trailing expression (nil when none), or a *cellError.
+	execute(ctx context.Context, name, code string, out outputSink) (bundle, *cellError)
 	complete(code string, cursor int) (matches []string, start, end int)
 	inspect(code string, cursor, detail int) (bundle, bool)
 	isComplete(code string) (status, indent string)

@@ -34,8 +34,8 @@ func (o sessionOutput) Input(prompt string, password bool) (string, error) {
 	return o.out.input(prompt, password)
 }
 
-func (si *sessionInterp) execute(ctx context.Context, code string, out outputSink) (bundle, *cellError) {
-	res, err := si.s.Execute(ctx, code, sessionOutput{out})
+func (si *sessionInterp) execute(ctx context.Context, name, code string, out outputSink) (bundle, *cellError) {
+	res, err := si.s.ExecuteSource(ctx, code, sessionOutput{out}, session.Source{Name: name, Line: 1})
 	if err != nil {
 		var se *session.Error
 		if errors.As(err, &se) {
