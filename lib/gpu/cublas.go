@@ -17,7 +17,7 @@ func cublasNames() []string {
 	if p := os.Getenv("NOTMAGIC_CUBLAS"); p != "" {
 		return []string{p}
 	}
-	names := []string{"libcublas.so.13", "libcublas.so.12", "libcublas.so.11"}
+	names := append([]string(nil), systemCUBLASNames...)
 	for _, pattern := range []string{
 		"/usr/local/cuda/lib64/libcublas.so.1[0-9]",
 		"/usr/local/cuda-*/lib64/libcublas.so.1[0-9]",
@@ -75,7 +75,7 @@ func loadCUBLAS(stream uintptr, tf32 bool) (*cublas, error) {
 		{"cublasSetMathMode", &b.setMathMode},
 		{"cublasSgemmStridedBatched", &b.sgemmSB},
 	} {
-		p, err := purego.Dlsym(h, s.name)
+		p, err := dlsym(h, s.name)
 		if err != nil || p == 0 {
 			return nil, fmt.Errorf("gpu: %s has no symbol %s: %v", path, s.name, err)
 		}

@@ -10,7 +10,7 @@ import (
 )
 
 // driverNames are the file names tried, in order, when opening the CUDA driver library.
-var driverNames = []string{"libcuda.so.1", "libcuda.so"}
+var driverNames = defaultDriverNames
 
 // Error is a failed CUDA driver or cuBLAS call: the function, its status code and the library's
 // name and description of that code.
@@ -91,7 +91,7 @@ func (d *driver) symbols() []struct {
 func openLibrary(what string, names []string) (uintptr, string, error) {
 	var msgs []string
 	for _, n := range names {
-		h, err := purego.Dlopen(n, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+		h, err := dlopen(n)
 		if err == nil {
 			return h, n, nil
 		}
@@ -108,7 +108,7 @@ func openDriver(names []string) (*driver, error) {
 	}
 	d := &driver{lib: h}
 	for _, s := range d.symbols() {
-		p, err := purego.Dlsym(h, s.name)
+		p, err := dlsym(h, s.name)
 		if err != nil || p == 0 {
 			return nil, fmt.Errorf("gpu: %s has no symbol %s (driver too old?): %v", name, s.name, err)
 		}

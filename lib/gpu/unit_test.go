@@ -419,7 +419,7 @@ func TestCallIntoC(t *testing.T) {
 	if err != nil {
 		t.Skipf("no libc.so.6: %v", err)
 	}
-	p, err := purego.Dlsym(h, "strlen")
+	p, err := dlsym(h, "strlen")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +428,7 @@ func TestCallIntoC(t *testing.T) {
 	if n != 8 {
 		t.Fatalf("strlen through purego from %s = %d, want 8", name, n)
 	}
-	getenv, err := purego.Dlsym(h, "getenv")
+	getenv, err := dlsym(h, "getenv")
 	if err != nil {
 		t.Fatal(err)
 	}
