@@ -225,10 +225,12 @@ func TestJupyterClient(t *testing.T) {
 	if c := res.AfterRestartCount.reply(t)["execution_count"]; c != float64(2) {
 		t.Errorf("execution_count after restart %v, want 2 (counter reset)", c)
 	}
-	if res.RestartS > 4 {
-		t.Errorf("restart took %.1fs: the kernel did not exit by itself", res.RestartS)
+	if res.RestartS > 10 {
+		t.Errorf("restart took %.1fs", res.RestartS)
 	}
-	if res.AliveAfterShutdown || res.ShutdownS > 4 || (res.ExitCode != nil && *res.ExitCode != 0) {
+	// jupyter_client sends SIGTERM after half its shutdown wait (2.5 s): a kernel that exits by itself is
+	// gone well before.
+	if res.AliveAfterShutdown || res.ShutdownS >= 2.5 || (res.ExitCode != nil && *res.ExitCode != 0) {
 		t.Errorf("shutdown: alive %v after %.1fs, exit code %v", res.AliveAfterShutdown, res.ShutdownS, res.ExitCode)
 	}
 }
