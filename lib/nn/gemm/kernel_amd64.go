@@ -5,7 +5,8 @@ import "golang.org/x/sys/cpu"
 //go:generate go run gen_amd64.go
 
 // avx2Kernel is the AVX2+FMA micro-kernel: a 6×16 tile of C in twelve YMM accumulators.
-var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX2_6x16, half: sgemmAVX2_6x8}
+var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX2_6x16, half: sgemmAVX2_6x8,
+	packBT: packBT16}
 
 // avx512Kernel is the AVX-512 micro-kernel: a 12×32 tile of C in twenty-four ZMM accumulators.
 var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX512_12x32, half: sgemmAVX512_12x16,
@@ -70,5 +71,28 @@ func packBT32(dst, src []float32, ldb, kb int) bool {
 		idx[j] = int32(j * ldb)
 	}
 	packBTransAVX512(&dst[0], &src[0], ldb, kb, &idx)
+	return true
+}
+
+// packBTransAVX2 packs 16 columns of a transposed B with 8×8 register transposes
+// (kernel_amd64.s): dst[q·16 + j] = src[j·ldb + q] for j < 16, q < kb, kb a multiple of 8.
+//
+//go:noescape
+func packBTransAVX2(dst, src *float32, ldb, kb int)
+
+// packBT16 is avx2Kernel.packBT.
+func packBT16(dst, src []float32, ldb, kb int) bool {
+	if len(dst) < 16*kb || len(src) < 15*ldb+kb {
+		return false
+	}
+	kb8 := kb &^ 7
+	if kb8 > 0 {
+		packBTransAVX2(&dst[0], &src[0], ldb, kb8)
+	}
+	for j := 0; j < 16; j++ {
+		for q, v := range src[j*ldb+kb8 : j*ldb+kb] {
+			dst[(kb8+q)*16+j] = v
+		}
+	}
 	return true
 }

@@ -32,3 +32,33 @@ func TestPackBT32(t *testing.T) {
 		}
 	}
 }
+
+// TestPackBT16 does the same for the AVX2 packing (8×8 transposes plus a Go tail).
+func TestPackBT16(t *testing.T) {
+	if !hasAVX2() {
+		t.Skip("no AVX2")
+	}
+	for _, ldb := range []int{24, 53} {
+		for kb := 1; kb <= 20; kb++ {
+			src := make([]float32, 16*ldb)
+			for i := range src {
+				src[i] = float32(i)
+			}
+			dst := make([]float32, 16*kb+1)
+			dst[16*kb] = -1
+			if !packBT16(dst[:16*kb], src, ldb, kb) {
+				t.Fatalf("ldb %d kb %d: refused", ldb, kb)
+			}
+			for q := 0; q < kb; q++ {
+				for j := 0; j < 16; j++ {
+					if got, want := dst[q*16+j], src[j*ldb+q]; got != want {
+						t.Fatalf("ldb %d kb %d: dst[%d·16+%d] = %g, want %g", ldb, kb, q, j, got, want)
+					}
+				}
+			}
+			if dst[16*kb] != -1 {
+				t.Fatalf("ldb %d kb %d: wrote past the end", ldb, kb)
+			}
+		}
+	}
+}
