@@ -83,7 +83,7 @@ func TestComplete(t *testing.T) {
 
 func TestInspect(t *testing.T) {
 	s := newSession(t)
-	run(t, s, "v := 41\ntensor := nn.Ones(2)")
+	run(t, s, "v := 41\ntensor := nn.Ones(2)\nfunc square(x float64) float64 { return x * x }")
 	cases := []struct {
 		code   string
 		cursor int // -1: end
@@ -96,6 +96,7 @@ func TestInspect(t *testing.T) {
 		{"display.Markdown", -1, []string{"func Markdown(s string)", "Markdown"}},
 		{"tensor.Shape", -1, []string{"Shape()"}},
 		{"v", -1, []string{"v int = 41"}},
+		{"square", -1, []string{"square func(float64) float64"}},
 		{"fmt", -1, []string{"package fmt", "formatted I/O"}},
 		{"math.Pi", -1, []string{"Pi"}},
 	}

@@ -107,6 +107,9 @@ func (s *Session) describe(chain string, detail int) string {
 		return ""
 	}
 	if v, ok := s.evalChain(chain); ok {
+		if v.Kind() == reflect.Func {
+			return chain + " " + typeString(v)
+		}
 		val := fmt.Sprintf("%v", safeInterface(v))
 		if len(val) > 200 {
 			val = val[:200] + "…"

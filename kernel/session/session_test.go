@@ -361,6 +361,19 @@ func TestInterrupt(t *testing.T) {
 	if res, _ := run(t, s, "1 + 2"); res["text/plain"] != "3" {
 		t.Fatalf("next cell after hard cancel: %v", res)
 	}
+	// Blocked channel operations are cancelled too.
+	for _, c := range []string{"block := make(chan int)\n<-block", "select {}"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := s.Execute(ctx, c, &recorder{})
+		if e, ok := err.(*Error); !ok || e.Name != "Interrupted" || time.Since(start) > time.Second {
+			t.Errorf("%q: %v after %v", c, err, time.Since(start))
+		}
+		if res, _ := run(t, s, "2 + 3"); res["text/plain"] != "5" {
+			t.Fatalf("next cell after %q: %v", c, res)
+		}
+	}
 }
 
 func TestInput(t *testing.T) {
