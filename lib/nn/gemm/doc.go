@@ -4,16 +4,19 @@
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C on row-major float32 slices, where op(X) is X or
 // its transpose; SgemmBatch runs many such products (the heads of an attention layer) at once.
 //
-// How it is fast: the product is blocked GotoBLAS/BLIS-style. Panels of op(B) and op(A) are packed
-// into contiguous, zero-padded micro-panels sized for the caches (the packing reads through the
-// strides and transposes, so transposed operands cost no copy), and a micro-kernel keeps a tile of
-// C in vector registers while it streams the panels: 12×32 in AVX-512 registers, 6×16 with
-// AVX2+FMA, or 4×4 in portable Go, chosen at run time from the CPU's features (Kernel reports
-// which). Large products are cut into rectangles of C for a persistent pool of worker goroutines
-// (SetThreads); small ones run on the caller, so a call never spawns a goroutine. Pack buffers are
-// kept per worker, so steady-state calls allocate nothing.
+// How it is fast: the product is blocked GotoBLAS/BLIS-style, and a micro-kernel keeps a tile of C
+// in vector registers while it streams a strip of op(A) and a strip of op(B): 12×32 in AVX-512
+// registers, 6×16 with AVX2+FMA, or 4×4 in portable Go, chosen at run time from the CPU's features
+// (Kernel reports which; the NOTMAGIC_GEMM_KERNEL environment variable overrides it). The
+// assembly kernels take A's row and depth strides, so A is read in place whether transposed or
+// not, and so is an untransposed B; a transposed B is packed into contiguous panels by register
+// transposes, and edge strips are packed zero-padded (narrow ones use a half-width kernel).
+// Transposed operands are therefore never copied as a whole. Large products are cut into chunks
+// of C that a persistent pool of worker goroutines and the caller claim one by one (SetThreads);
+// small ones run on the caller, so a call never spawns a goroutine. Pack buffers are kept per
+// worker, so steady-state calls allocate nothing.
 //
-// Accuracy: results match a float64 reference within (k+2)·2⁻²³·Σ_p|alpha·a_ip·b_pj| + |beta·c_ij|
+// Accuracy: results match a float64 reference within (k+2)·2⁻²³·(Σ_p|alpha·a_ip·b_pj| + |beta·c_ij|)
 // per element, the worst-case bound of a float32 dot product; the summation order (and fused
 // multiply-adds) differ between kernels, so bit-for-bit equality across CPUs is not promised.
 //

@@ -11,8 +11,8 @@ import (
 // (A is stored m×k, or k×m when transA; B is stored k×n, or n×k when transB).
 //
 // beta == 0 overwrites C without reading it (NaN in C does not propagate); alpha == 0 or k == 0
-// scales C by beta without reading A or B. Large products are split across the worker pool
-// (SetThreads). Sgemm panics with a message naming the operand on negative sizes, strides smaller
+// scales C by beta without reading A or B. C must not overlap A or B. Large products are split
+// across the worker pool (SetThreads). Sgemm panics with a message naming the operand on negative sizes, strides smaller
 // than a row, or slices too short for the shapes. It is safe for concurrent use.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	p := problem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
