@@ -111,9 +111,12 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 	}
 	k.ctx, k.stop = context.WithCancel(context.Background())
 	zlog := zmq4.WithLogger(log.New(logWriterOf(logger), "zmq4: ", 0))
-	k.shell = &channel{name: "shell", sock: zmq4.NewRouter(k.ctx, zlog)}
-	k.control = &channel{name: "control", sock: zmq4.NewRouter(k.ctx, zlog)}
-	k.stdin = &channel{name: "stdin", sock: zmq4.NewRouter(k.ctx, zlog)}
+	// zmq4's ROUTER Send waits for a first peer up to the socket timeout (5 min by default): a frontend
+	// that allows stdin but never connected its stdin socket must not block a cell that long.
+	rtimeout := zmq4.WithTimeout(5 * time.Second)
+	k.shell = &channel{name: "shell", sock: zmq4.NewRouter(k.ctx, zlog, rtimeout)}
+	k.control = &channel{name: "control", sock: zmq4.NewRouter(k.ctx, zlog, rtimeout)}
+	k.stdin = &channel{name: "stdin", sock: zmq4.NewRouter(k.ctx, zlog, rtimeout)}
 	k.iopub = zmq4.NewPub(k.ctx, zlog)
 	k.hb = zmq4.NewRep(k.ctx, zlog)
 	binds := []struct {
