@@ -162,6 +162,9 @@ func TestJupyterClient(t *testing.T) {
 		Stderr             execResult                `json:"stderr"`
 		Result             execResult                `json:"result"`
 		Error              execResult                `json:"error"`
+		InputRequest       map[string]any            `json:"input_request"`
+		InputReply         map[string]any            `json:"input_reply"`
+		InputStdout        string                    `json:"input_stdout"`
 		Complete           map[string]any            `json:"complete"`
 		Inspect            map[string]any            `json:"inspect"`
 		IsComplete         map[string]map[string]any `json:"is_complete"`
@@ -194,6 +197,9 @@ func TestJupyterClient(t *testing.T) {
 	}
 	if e := res.Error.find(t, "error"); e == nil || res.Error.reply(t)["status"] != "error" || !strings.Contains(fmt.Sprint(e["evalue"]), "undefinedThing") {
 		t.Errorf("error: %v / %v", e, res.Error.reply(t))
+	}
+	if res.InputRequest == nil || res.InputReply["status"] != "ok" || res.InputStdout != "hi gopher\n" {
+		t.Errorf("stdin: request %v, reply %v, stdout %q", res.InputRequest, res.InputReply, res.InputStdout)
 	}
 	matches, _ := res.Complete["matches"].([]any)
 	if !containsAny(matches, "Println") || !containsAny(matches, "Printf") {

@@ -28,6 +28,18 @@ def run(kc, code, **kw):
     return reply["content"], outputs
 
 
+def drain_iopub(kc, msg_id):
+    """The iopub messages of msg_id until its idle status."""
+    msgs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=TIMEOUT)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            return msgs
+        msgs.append(msg)
+
+
 def shell_reply(kc, msg_id):
     while True:
         reply = kc.get_shell_msg(timeout=TIMEOUT)
@@ -52,6 +64,14 @@ def main():
         res["stderr"] = run(kc, 'fmt.Fprintln(os.Stderr, "to stderr")')
         res["result"] = run(kc, "x := 6\nx * 7")
         res["error"] = run(kc, "undefinedThing + 1")
+        # Standard input: the kernel asks on the stdin channel, the client answers.
+        msg_id = kc.execute('var name string\nfmt.Scanln(&name)\nfmt.Println("hi " + name)', allow_stdin=True)
+        req = kc.get_stdin_msg(timeout=TIMEOUT)
+        kc.input("gopher")
+        res["input_request"] = req["content"]
+        res["input_reply"] = shell_reply(kc, msg_id)["content"]
+        res["input_stdout"] = "".join(
+            m["content"]["text"] for m in drain_iopub(kc, msg_id) if m["msg_type"] == "stream")
         res["complete"] = request(kc, "complete", "fmt.Pri", 7)
         res["inspect"] = request(kc, "inspect", "fmt.Println", 11, 0)
         res["is_complete"] = {
