@@ -227,7 +227,11 @@ func TestSgemmBlocks(t *testing.T) {
 func TestSgemmThreads(t *testing.T) {
 	forEachKernel(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 8))
-		for _, nt := range []int{2, 3, 4} {
+		nts := []int{2, 3, 4}
+		if testing.Short() {
+			nts = []int{3}
+		}
+		for _, nt := range nts {
 			withThreads(nt, func() {
 				for _, s := range [][3]int{{1, 1, 1}, {7, 65, 17}, {65, 7, 33}, {130, 100, 40}, {768, 65, 32}, {24, 300, 9}} {
 					for tr := 0; tr < 4; tr++ {
@@ -240,8 +244,12 @@ func TestSgemmThreads(t *testing.T) {
 }
 
 func TestSgemmBatch(t *testing.T) {
+	nts := []int{1, 2, 3}
+	if testing.Short() {
+		nts = []int{3}
+	}
 	forEachKernel(t, func(t *testing.T) {
-		for _, nt := range []int{1, 2, 3} {
+		for _, nt := range nts {
 			withThreads(nt, func() {
 				rng := rand.New(rand.NewPCG(9, 10))
 				for _, tc := range []struct {
