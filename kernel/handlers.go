@@ -15,6 +15,17 @@ import (
 func (k *Kernel) handle(ch *channel, m *Message) {
 	k.status("busy", m)
 	defer k.status("idle", m)
+	defer func() {
+		if r := recover(); r != nil { // a failing handler answers with an error; the kernel lives on
+			t := m.Header.MsgType
+			k.log.Printf("%s: internal error while handling %s: %v\n%s", ch.name, t, r, debug.Stack())
+			if strings.HasSuffix(t, "_request") {
+				k.reply(ch, m, strings.TrimSuffix(t, "_request")+"_reply", map[string]any{
+					"status": "error", "ename": "InternalError", "evalue": fmt.Sprint(r), "traceback": []string{},
+				})
+			}
+		}
+	}()
 	switch t := m.Header.MsgType; t {
 	case "execute_request":
 		if ch != k.shell {

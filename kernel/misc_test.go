@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"context"
 	"encoding/json"
 	"log"
 	"os"
@@ -165,5 +166,49 @@ func TestKernelInfoContent(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("kernel_info lacks %s: %s", want, b)
 		}
+	}
+}
+
+// faultyInterp wraps the real session and panics on request, to check that a failing handler is
+// answered with an error while the kernel keeps serving.
+type faultyInterp struct{ interpreter }
+
+func (f faultyInterp) complete(code string, cursor int) ([]string, int, int) {
+	if code == "panic please" {
+		panic("injected fault")
+	}
+	return f.interpreter.complete(code, cursor)
+}
+
+func TestHandlerPanicAnswered(t *testing.T) {
+	ci := testConnInfo(t, "127.0.0.1", randomKey())
+	logs := &syncBuffer{}
+	k, err := New(ci, Options{Log: log.New(logs, "", 0), newInterp: func() (interpreter, error) {
+		in, err := newTestInterp()
+		return faultyInterp{in}, err
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	c := newTestClient(t, ci)
+	c.waitReady()
+	req, rep := c.request(c.shell, "complete_request", map[string]any{"code": "panic please", "cursor_pos": 3})
+	if r := contentOf(rep); rep.Header.MsgType != "complete_reply" || r["status"] != "error" || r["ename"] != "InternalError" {
+		t.Errorf("got %s %v", rep.Header.MsgType, r)
+	}
+	if got := types(c.outputs(req.Header.MsgID, 5*time.Second)); got[len(got)-1] != "status:idle" {
+		t.Errorf("iopub %v", got)
+	}
+	if !strings.Contains(logs.String(), "injected fault") {
+		t.Errorf("panic not logged: %s", logs.String())
+	}
+	if r, _ := c.execute("1+1", nil); r["status"] != "ok" {
+		t.Errorf("after a handler panic: %v", r)
+	}
+	// A panic inside the session's Execute becomes the cell's error.
+	res, cerr := (&sessionInterp{}).execute(context.Background(), "cell", "1+1", discardOutput{})
+	if res != nil || cerr == nil || cerr.name != "InternalError" {
+		t.Errorf("nil session: %v %+v", res, cerr)
 	}
 }

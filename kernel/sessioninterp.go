@@ -3,6 +3,9 @@ package kernel
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
 
 	"github.com/notmagic/notmagic/kernel/session"
 )
@@ -34,7 +37,13 @@ func (o sessionOutput) Input(prompt string, password bool) (string, error) {
 	return o.out.input(prompt, password)
 }
 
-func (si *sessionInterp) execute(ctx context.Context, name, code string, out outputSink) (bundle, *cellError) {
+func (si *sessionInterp) execute(ctx context.Context, name, code string, out outputSink) (_ bundle, cerr *cellError) {
+	defer func() {
+		if r := recover(); r != nil { // a bug in the session must not end the kernel
+			cerr = &cellError{name: "InternalError", value: fmt.Sprintf("the interpreter session failed: %v", r),
+				traceback: strings.Split(strings.TrimSpace(string(debug.Stack())), "\n")}
+		}
+	}()
 	res, err := si.s.ExecuteSource(ctx, code, sessionOutput{out}, session.Source{Name: name, Line: 1})
 	if err != nil {
 		var se *session.Error
