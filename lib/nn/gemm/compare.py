@@ -6,6 +6,8 @@
 Run from the repository root. For each thread count it alternates `go run ./lib/nn/gemm/cmd/gemmbench`
 and torch_matmul.py (OMP_NUM_THREADS set to the thread count) for --rounds rounds and keeps each
 implementation's best figure per shape, so a burst of load from other programs hurts both alike.
+With more than one thread PyTorch runs twice per round, with OMP_NUM_THREADS=N and with
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=N (the setting of shared/bench/RECIPE.md); the better counts.
 --clock cpu times single-threaded runs by the thread's CPU time on both sides, for a machine
 whose cores other programs are using.
 """
@@ -57,9 +59,13 @@ def main():
             for r in run_lines(["/tmp/gemmbench", "-threads", str(t), "-time", f"{a.time}s", "-clock", a.clock]):
                 kernel = r["kernel"]
                 best["go"][key(r)] = max(best["go"].get(key(r), 0), r["gflops"])
-            for r in run_lines([sys.executable, os.path.join(HERE, "torch_matmul.py"), "--threads", str(t),
-                                "--min-time", str(a.time), "--clock", a.clock], env=env):
-                best["torch"][key(r)] = max(best["torch"].get(key(r), 0), r["gflops"])
+            variants = [(env, [])]
+            if t > 1:  # also the recipe's setting: OpenBLAS threads, one OpenMP thread
+                variants.append((dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS=str(t)), ["--intra-op", "1"]))
+            for venv, extra in variants:
+                for r in run_lines([sys.executable, os.path.join(HERE, "torch_matmul.py"), "--threads", str(t),
+                                    "--min-time", str(a.time), "--clock", a.clock] + extra, env=venv):
+                    best["torch"][key(r)] = max(best["torch"].get(key(r), 0), r["gflops"])
     import torch
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores; notmagic kernel {kernel}; torch {torch.__version__}; "
           f"{a.clock} clock, best of {a.rounds} rounds; load average {os.getloadavg()[0]:.1f}")

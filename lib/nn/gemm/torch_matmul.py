@@ -67,10 +67,13 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--min-time", type=float, default=0.5, help="seconds of timing per shape")
     p.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    p.add_argument("--intra-op", type=int, default=0,
+                   help="torch.set_num_threads (default --threads); 1 with OPENBLAS_NUM_THREADS=N leaves "
+                        "the threading to OpenBLAS, as shared/bench/RECIPE.md runs PyTorch")
     a = p.parse_args()
     if a.clock == "cpu" and a.threads != 1:
         p.error("--clock cpu measures single-threaded runs only")
-    torch.set_num_threads(a.threads)
+    torch.set_num_threads(a.intra_op or a.threads)
     clock = time.thread_time if a.clock == "cpu" else time.perf_counter
     for m, n, k, trans in shapes():
         g = gflops(m, n, k, trans, a.min_time, clock)
