@@ -50,7 +50,8 @@ type chunk struct {
 	result  resultMode
 	imports map[string]string // imports this chunk brings into effect (name → path)
 	ranges  []rangeSite       // single-variable ranges over an expression of unknown type
-	plain   ast.Node          // the chunk without the trailing-call wrapper (for void calls)
+	body     *ast.BlockStmt // a statement chunk's body, when it ends in a call statement
+	trailing *ast.ExprStmt  // that call statement, as written
 }
 
 // srcRange maps a band of interpreter line numbers back to a source.
@@ -220,10 +221,12 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 			if i == len(chunks)-1 && len(body.List) > 0 {
 				if es, ok := body.List[len(body.List)-1].(*ast.ExprStmt); ok {
 					if call, ok := es.X.(*ast.CallExpr); ok {
-						plain := &ast.BlockStmt{Lbrace: body.Lbrace, List: append([]ast.Stmt(nil), body.List...), Rbrace: body.Rbrace}
-						c.plain = plain
+						// yaegi's value of a trailing call is junk when the function returns nothing:
+						// pass the call's results to __nm.Result; when that does not compile (no
+						// result), the chunk runs as written with no value.
+						c.body, c.trailing = body, es
 						body.List[len(body.List)-1] = &ast.ExprStmt{X: &ast.CallExpr{
-							Fun:    &ast.SelectorExpr{X: ast.NewIdent("__nm"), Sel: ast.NewIdent("Result")},
+							Fun:    &ast.SelectorExpr{X: &ast.Ident{NamePos: call.Pos(), Name: "__nm"}, Sel: &ast.Ident{NamePos: call.Pos(), Name: "Result"}},
 							Lparen: call.Pos(), Args: []ast.Expr{call}, Rparen: call.End(),
 						}}
 						c.result = resultCall
@@ -293,8 +296,12 @@ func (s *Session) compile(c *chunk) (*interp.Program, error) {
 			return p2, nil
 		}
 	}
-	if err != nil && c.plain != nil {
-		if p2, err2 := s.compileNode(c.plain); err2 == nil {
+	if err != nil && c.trailing != nil {
+		// Run the chunk as written, with no value.
+		list := append([]ast.Stmt(nil), c.body.List...)
+		list[len(list)-1] = c.trailing
+		plain := &ast.BlockStmt{Lbrace: c.body.Lbrace, List: list, Rbrace: c.body.Rbrace}
+		if p2, err2 := s.compileNode(plain); err2 == nil {
 			c.result = resultNo
 			return p2, nil
 		}

@@ -280,3 +280,4 @@ func rangeToCount(site rangeSite) {
 		inner,
 	}}
 }
+
