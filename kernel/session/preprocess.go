@@ -42,16 +42,16 @@ type item struct {
 
 // chunk is a run of items of one kind, ready to compile.
 type chunk struct {
-	kind    chunkKind
-	text    string // the cell's text of the chunk
-	line    int    // 1-based line in the cell where text starts
-	col     int    // 1-based column of text's first byte
-	node    ast.Node
-	result  resultMode
-	imports map[string]string // imports this chunk brings into effect (name → path)
-	ranges  []rangeSite       // single-variable ranges over an expression of unknown type
-	body     *ast.BlockStmt // a statement chunk's body, when it ends in a call statement
-	trailing *ast.ExprStmt  // that call statement, as written
+	kind     chunkKind
+	text     string // the cell's text of the chunk
+	line     int    // 1-based line in the cell where text starts
+	col      int    // 1-based column of text's first byte
+	node     ast.Node
+	result   resultMode
+	imports  map[string]string // imports this chunk brings into effect (name → path)
+	ranges   []rangeSite       // single-variable ranges over an expression of unknown type
+	body     *ast.BlockStmt    // a statement chunk's body, when it ends in a call statement
+	trailing *ast.ExprStmt     // that call statement, as written
 }
 
 // srcRange maps a band of interpreter line numbers back to a source.

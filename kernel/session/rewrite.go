@@ -280,4 +280,3 @@ func rangeToCount(site rangeSite) {
 		inner,
 	}}
 }
-
