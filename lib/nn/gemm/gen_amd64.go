@@ -1,7 +1,7 @@
 //go:build ignore
 
-// gen_amd64 writes kernel_amd64.s, the AVX-512 and AVX2 micro-kernels: run `go generate` in
-// this folder after editing it. The kernels are unrolled by hand, so a generator keeps them
+// gen_amd64 writes kernel_amd64.s (or the file named by its argument), the AVX-512 and AVX2
+// micro-kernels and packing routines: run `go generate` in this folder after editing it. The kernels are unrolled by hand, so a generator keeps them
 // consistent.
 package main
 
@@ -297,7 +297,11 @@ func main() {
 	kernel("sgemmAVX2_6x8", 6, 1, 32, "Y")
 	packBT()
 	packBT16()
-	if err := os.WriteFile("kernel_amd64.s", []byte(b.String()), 0o644); err != nil {
+	out := "kernel_amd64.s"
+	if len(os.Args) > 1 { // a test writes elsewhere to check the committed file is current
+		out = os.Args[1]
+	}
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
