@@ -103,6 +103,12 @@ func (e *CellError) Unwrap() error { return e.Err }
 // cell holds its error output) together with a *CellError. progress, when not nil, is called before
 // each code cell runs.
 func Execute(ctx context.Context, name string, cells []Cell, progress func(cell, of int)) (*Notebook, error) {
+	return execute(ctx, name, cells, progress, nil)
+}
+
+// execute is Execute that, when every cell has run, calls after with the session still open (tests use
+// it to inspect the lesson's variables).
+func execute(ctx context.Context, name string, cells []Cell, progress func(cell, of int), after func(*session.Session) error) (*Notebook, error) {
 	nb := New(cells)
 	s, err := session.New(session.Options{Symbols: extraSymbols})
 	if err != nil {
@@ -144,6 +150,9 @@ func Execute(ctx context.Context, name string, cells []Cell, progress func(cell,
 		if ctx.Err() != nil {
 			return nb, ctx.Err()
 		}
+	}
+	if after != nil {
+		return nb, after(s)
 	}
 	return nb, nil
 }

@@ -2,11 +2,14 @@ package notebook
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/notmagic/notmagic/kernel/session"
 )
 
 // lessonsDir is the course, relative to this package.
@@ -86,5 +89,53 @@ func TestLessonsQuick(t *testing.T) {
 			}
 			t.Logf("%s: %d cells, %d figures, %.1fs in quick mode", name, len(cells), images, elapsed.Seconds())
 		})
+	}
+}
+
+// TestAttentionClaim trains lesson 8's transformer in quick mode, through the lesson's own cells, and
+// checks its claim: to resolve "it" in the held-out sentence, the learned attention points at "animal"
+// when the animal was tired and at "street" when the street was wide.
+func TestAttentionClaim(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	dir := chdirTemp(t)
+	t.Setenv("NOTMAGIC_QUICK", "1")
+	src, err := os.ReadFile(filepath.Join(dir, "08_attention.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells, err := Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	check := func(s *session.Session) error {
+		col := &collector{}
+		_, err := s.Execute(context.Background(), `fmt.Printf("%s %s %f %f %f %f\n", answerTired, answerWide, tiredOnAnimal, tiredOnStreet, wideOnAnimal, wideOnStreet)`, col)
+		for _, o := range col.outputs() {
+			got += joinSource(o.Text)
+		}
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if _, err := execute(ctx, "lessons/08_attention.go", cells, nil, check); err != nil {
+		t.Fatal(err)
+	}
+	var ansT, ansW string
+	var ta, ts, wa, ws float64
+	if _, err := fmt.Sscan(got, &ansT, &ansW, &ta, &ts, &wa, &ws); err != nil {
+		t.Fatalf("reading the lesson's results %q: %v", got, err)
+	}
+	t.Logf("tired → %s (attention animal %.2f, street %.2f); wide → %s (animal %.2f, street %.2f)", ansT, ta, ts, ansW, wa, ws)
+	if ansT != "animal" || ansW != "street" {
+		t.Errorf("answers: tired → %s, wide → %s; want animal, street", ansT, ansW)
+	}
+	if !(ta > 0.5 && ta > 3*ts) {
+		t.Errorf("too tired: attention on animal %.2f, on street %.2f; want most on animal", ta, ts)
+	}
+	if !(ws > 0.5 && ws > 3*wa) {
+		t.Errorf("too wide: attention on street %.2f, on animal %.2f; want most on street", ws, wa)
 	}
 }

@@ -1,0 +1,353 @@
+//go:build ignore
+
+// %% [markdown]
+// # 8. Self-attention
+//
+// **You will learn**
+// - how *self-attention* lets every word look at the other words of the sentence and take what it needs;
+// - queries, keys and values, the attention scores and their softmax, computed step by step on
+//   *"the animal didn't cross the street because it was too tired"*;
+// - that attention is *learned*: we train a small transformer on generated sentences where the next word
+//   depends on what "it" refers to, and watch its attention point "it" at *animal* when the animal was
+//   tired and at *street* when the street was wide.
+
+// %% [markdown]
+// ## The problem
+//
+// *The animal didn't cross the street because **it** was too tired.* What was tired? The animal. Change
+// one word — *because it was too **wide*** — and "it" is the street. The bigram model of lesson 7 sees only
+// the previous word and can never tell. A model needs a way for the word "it" to look back at the other
+// words and pick the right one, depending on the context. That mechanism is **attention**.
+//
+// ## Queries, keys and values
+//
+// Every word starts as a vector of numbers (its *embedding*). Attention computes three new vectors per
+// word, each a matrix product with learned weights:
+// - a **query** `q = x·W_Q`: what this word is looking for;
+// - a **key** `k = x·W_K`: what this word offers, to be matched against queries;
+// - a **value** `v = x·W_V`: what this word hands over when it is chosen.
+//
+// The **score** of word `i` looking at word `j` is the dot product `qᵢ·kⱼ` (large when they match),
+// divided by `√d` to keep the numbers tame. A softmax over each row turns scores into *attention
+// weights* that sum to 1, and word `i`'s output is the weighted average of the values: `Σⱼ wᵢⱼ vⱼ`.
+//
+// To see the arithmetic, we first use tiny embeddings with 6 readable features and hand-picked weights.
+// (A real model learns features and weights that nobody picked; that comes in the second half.)
+
+// %%
+words := strings.Fields("the animal didn't cross the street because it was too tired")
+// features:      noun animate place pronoun tired-ish wide-ish
+feature := map[string][]float32{
+	"animal":  {1, 1, 0, 0, 0, 0},
+	"street":  {1, 0, 1, 0, 0, 0},
+	"it":      {0, 0, 0, 1, 0, 0},
+	"tired":   {0, 0, 0, 0, 1, 0},
+	"wide":    {0, 0, 0, 0, 0, 1},
+	"the":     {0, 0, 0, 0, 0, 0},
+	"didn't":  {0, 0, 0, 0, 0, 0},
+	"cross":   {0, 0, 0, 0, 0, 0},
+	"because": {0, 0, 0, 0, 0, 0},
+	"was":     {0, 0, 0, 0, 0, 0},
+	"too":     {0, 0, 0, 0, 0, 0},
+}
+embed := func(ws []string) *nn.Tensor {
+	var rows [][]float32
+	for _, w := range ws {
+		rows = append(rows, feature[w])
+	}
+	return nn.FromRows(rows)
+}
+X := embed(words)
+fmt.Println("X: one row per word, shape", X.Shape())
+
+// %% [markdown]
+// The query matrix turns "I am a pronoun" into "I am looking for a noun" (scaled by 3), "tired" into
+// "looking for something animate", "wide" into "looking for a place". The key matrix lets nouns
+// advertise that they are nouns, animate or places. Values simply pass the features on.
+
+// %%
+WQ := nn.Zeros(6, 3) // query features: wants-noun, wants-animate, wants-place
+WK := nn.Zeros(6, 3) // key features:   is-noun,    is-animate,    is-place
+WQ = WQ.Add(nn.FromRows([][]float32{
+	{0, 0, 0}, {0, 0, 0}, {0, 0, 0},
+	{3, 0, 0}, // pronoun → wants a noun
+	{0, 3, 0}, // tired   → wants something animate
+	{0, 0, 3}, // wide    → wants a place
+}))
+WK = WK.Add(nn.FromRows([][]float32{
+	{1, 0, 0}, // noun
+	{0, 1, 0}, // animate
+	{0, 0, 1}, // place
+	{0, 0, 0}, {0, 0, 0}, {0, 0, 0},
+}))
+WV := nn.Eye(6)
+
+Q := nn.MatMul(X, WQ)
+K := nn.MatMul(X, WK)
+V := nn.MatMul(X, WV)
+scores := nn.MatMul(Q, K.T()).MulScalar(float32(1 / math.Sqrt(3)))
+plots.Heatmap("Attention scores q·k/√d (rows: the word looking, columns: the word looked at)",
+	scores, words, words).Annotate().Labels("key (looked at)", "query (looking)").Size(9, 7.5)
+
+// %% [markdown]
+// Most rows are zero: words with no query features look for nothing. The row of **it** scores *animal*
+// and *street* equally (both are nouns), and the row of **tired** scores *animal*. After the softmax,
+// each row becomes a set of weights summing to 1:
+
+// %%
+weights := scores.Softmax(-1)
+plots.Attention("Attention weights softmax(q·k/√d)", weights, words)
+
+// %% [markdown]
+// "it" splits its attention between *animal* and *street*: from its own features alone it cannot decide.
+// The deciding word, *tired*, comes later. In a real transformer several attention layers are stacked,
+// and an earlier layer can first move information from "tired" into the vector of "it". We imitate that
+// first layer by hand: add the vector of the adjective into the vector of "it", then recompute only the
+// row of "it", once with *tired* and once with *wide*.
+
+// %%
+itRow := func(adjective string) []float64 {
+	ws := append(append([]string(nil), words[:10]...), adjective)
+	x := embed(ws)
+	itIdx := 7
+	xit := x.Index(0, itIdx).Add(x.Index(0, 10)).Reshape(1, 6) // "it" after an earlier layer mixed in the adjective
+	q := nn.MatMul(xit, WQ)
+	k := nn.MatMul(x, WK)
+	return nn.MatMul(q, k.T()).MulScalar(float32(1 / math.Sqrt(3))).Softmax(-1).Float64s()
+}
+handTired, handWide := itRow("tired"), itRow("wide")
+plots.Heatmap("Where \"it\" looks, with the adjective mixed in (hand-set weights)",
+	[][]float64{handTired, handWide},
+	[]string{"…too tired: it →", "…too wide: it →"}, words).Annotate().Labels("word looked at", "sentence").Size(10, 2.8)
+
+// %% [markdown]
+// With *tired*, "it" now puts most of its weight on *animal*; with *wide*, on *street*. The output of
+// attention for "it" is then mostly the value of the right noun: "it" has been *resolved*.
+//
+// But we chose every weight by hand. Can a model find such weights itself, from nothing but the task of
+// predicting the next word?
+//
+// ## Learning attention: a generated corpus
+//
+// We generate sentences of the form
+//
+// *the [old] X didn't cross the [big] Y because it was too ADJECTIVE → ANSWER*
+//
+// where the answer — the word the model must write after the adjective, saying what "it" was — is X (the
+// one who didn't cross) when the adjective is *tired, scared, slow* or *lazy*, and Y (the thing not
+// crossed) when it is *wide, busy, icy* or *long*. X and Y are drawn from the same twelve nouns —
+// *animal, cat, dog, horse, cow, fox, street, road, river, bridge, field, track* — so a street may fail to
+// cross a cat. That sounds silly, but it means the model cannot cheat by learning that cats get tired
+// and roads are wide: it has to work out from the sentence itself who did what. The optional *old*/*big*
+// shift the positions, and we leave out the pair *animal … street* entirely, so the sentences we test on
+// at the end are new to the model. To predict the answer the model must find the right noun and copy
+// it. Nobody tells it how.
+
+// %%
+nouns := []string{"animal", "cat", "dog", "horse", "cow", "fox", "street", "road", "river", "bridge", "field", "track"}
+subjectAdj := []string{"tired", "scared", "slow", "lazy"}
+objectAdj := []string{"wide", "busy", "icy", "long"}
+vocab := []string{".", "the", "old", "big", "didn't", "cross", "because", "it", "was", "too"}
+vocab = append(append(append(vocab, nouns...), subjectAdj...), objectAdj...)
+tokID := map[string]int{}
+for i, w := range vocab {
+	tokID[w] = i
+}
+const T = 14 // every example is padded on the left with "." to 14 tokens: 13 inputs, 13 targets
+
+// sentence returns the words of one example; the last is the answer, what "it" refers to.
+sentence := func(x, y, adj string, oldX, bigY bool) []string {
+	ws := []string{"the"}
+	if oldX {
+		ws = append(ws, "old")
+	}
+	ws = append(ws, x, "didn't", "cross", "the")
+	if bigY {
+		ws = append(ws, "big")
+	}
+	ws = append(ws, y, "because", "it", "was", "too", adj)
+	answer := x
+	for _, a := range objectAdj {
+		if a == adj {
+			answer = y
+		}
+	}
+	return append(ws, answer)
+}
+
+// encode pads a sentence to T ids. Its targets are the next tokens, all −1 (ignored by the loss) except
+// the answer after the adjective.
+encode := func(ws []string) ([]int, []int) {
+	ids := make([]int, 0, T)
+	for len(ids)+len(ws) < T {
+		ids = append(ids, tokID["."])
+	}
+	for _, w := range ws {
+		ids = append(ids, tokID[w])
+	}
+	in, target := ids[:T-1], append([]int(nil), ids[1:]...)
+	for i := 0; i < T-2; i++ {
+		target[i] = -1
+	}
+	return in, target
+}
+
+randomExample := func() []string {
+	for {
+		x, y := nouns[nn.RandInt(len(nouns))], nouns[nn.RandInt(len(nouns))]
+		if x == y || (x == "animal" && y == "street") {
+			continue // two different nouns; the test pair is held out
+		}
+		adj := subjectAdj[nn.RandInt(4)]
+		if nn.RandInt(2) == 0 {
+			adj = objectAdj[nn.RandInt(4)]
+		}
+		return sentence(x, y, adj, nn.RandInt(3) == 0, nn.RandInt(3) == 0)
+	}
+}
+nn.Seed(8)
+for i := 0; i < 5; i++ {
+	ws := randomExample()
+	fmt.Println(strings.Join(ws[:len(ws)-1], " "), "→ it =", ws[len(ws)-1])
+}
+
+// %% [markdown]
+// ## A small transformer
+//
+// The model is the library's GPT (lesson 9 opens it up): token and position embeddings, **2 layers**,
+// each with one attention head and a small MLP, 32 numbers per token, about 26,000 parameters. Its
+// attention is *causal*: a word sees only itself and the words before it. So the word "it" itself cannot
+// know yet whether the animal or the street is meant — the deciding adjective comes later. The question
+// is answered at the adjective, the first position that has seen the whole sentence.
+//
+// We train with AdamW on batches of 32 fresh random sentences to predict the answer. (A GPT is scored on
+// every next token; here the other words are random choices that cannot be predicted, and scoring them
+// would only drown the one prediction we care about.)
+
+// %%
+nn.Seed(80)
+model := nn.MustGPT(nn.Config{Vocab: len(vocab), Block: T, Layers: 2, Heads: 1, Embd: 32})
+fmt.Println(model)
+opt := nn.NewAdamW(model.Parameters(), 4e-3, 0)
+batch := func(B int) ([]int, []int) {
+	var in, target []int
+	for b := 0; b < B; b++ {
+		i, t := encode(randomExample())
+		in, target = append(in, i...), append(target, t...)
+	}
+	return in, target
+}
+steps := 1500
+if display.Quick() {
+	steps = 600
+}
+const B = 32
+progress := plots.NewProgress(steps, "Training the attention model").Label("cross-entropy loss").LogY()
+var xs, ys []int
+for step := 1; step <= steps; step++ {
+	xs, ys = batch(B) // (not :=, which yaegi v0.16.1 mishandles in a top-level loop)
+	logits := model.Forward(xs, B, T-1)
+	loss := nn.CrossEntropyIgnore(logits.Reshape(-1, len(vocab)), ys, -1)
+	opt.ZeroGrad()
+	loss.Backward()
+	opt.Step()
+	progress.Add(step, "train", float64(loss.Item()))
+	progress.Update(step, "")
+}
+progress.Done()
+
+// %% [markdown]
+// The loss sits near `log 2 ≈ 0.7` for a while — the model has learned to answer with one of the two
+// nouns of the sentence, but picks at random — then drops steeply once it has found how to pick the right
+// one. How often does it now answer right? We test on 500 new sentences:
+
+// %%
+answerAccuracy := func(n int) float64 {
+	xs, ys := batch(n)
+	var pred []int
+	nn.NoGrad(func() { pred = model.Forward(xs, n, T-1).Reshape(n, T-1, len(vocab)).Index(1, T-2).ArgMaxes() })
+	ok := 0
+	for b := 0; b < n; b++ {
+		if pred[b] == ys[b*(T-1)+T-2] {
+			ok++
+		}
+	}
+	return float64(ok) / float64(n)
+}
+model.Train(false)
+fmt.Printf("answer accuracy on new sentences: %.1f%% (a coin flip between the two nouns: 50%%)\n", 100*answerAccuracy(500))
+
+// %% [markdown]
+// ## What did it learn to look at?
+//
+// Now the held-out sentences: *the animal didn't cross the street because it was too tired* and the same
+// with *wide*. `ForwardAttention` returns the attention weights of every layer, `[batch, heads, T, T]`
+// each.
+
+// %%
+attentionOf := func(adj string) ([]string, []*nn.Tensor, string) {
+	var toks []string
+	var att []*nn.Tensor
+	ws := sentence("animal", "street", adj, false, false)
+	ids, _ := encode(ws)
+	for _, id := range ids {
+		toks = append(toks, vocab[id])
+	}
+	var logits *nn.Tensor
+	nn.NoGrad(func() { logits, att = model.ForwardAttention(ids, 1, T-1) })
+	return toks, att, vocab[logits.Reshape(T-1, len(vocab)).ArgMaxes()[T-2]]
+}
+toks, attTired, answerTired := attentionOf("tired")
+toksWide, attWide, answerWide := attentionOf("wide")
+fmt.Printf("the animal didn't cross the street because it was too tired → it = %s\n", answerTired)
+fmt.Printf("the animal didn't cross the street because it was too wide  → it = %s\n", answerWide)
+plots.Panels("Learned attention (rows: the word looking, columns: the word looked at)", 2,
+	plots.Attention("…too tired", nn.Stack(0, attTired[0].Index(0, 0), attTired[1].Index(0, 0)), toks),
+	plots.Attention("…too wide", nn.Stack(0, attWide[0].Index(0, 0), attWide[1].Index(0, 0)), toksWide),
+).Size(12, 7.5)
+
+// %% [markdown]
+// Read the grids row by row (the upper triangles are empty: attention is causal). The last row is the
+// position that must say what "it" refers to. In layer 0, with *tired* it looks at *animal*; with *wide*
+// it looks at *street*. (Most other rows of layer 0 look at the first noun, a habit that costs nothing
+// because only the last position is scored.) Layer 1 spreads its attention evenly and mostly passes on
+// what layer 0 fetched. Here is the deciding row, layer 0's last, for both sentences:
+
+// %%
+lastRow := func(att []*nn.Tensor) []float64 {
+	return att[0].Index(0, 0).Mean(0).Index(0, T-2).Float64s() // layer 0, batch 0, mean of heads (one), last query
+}
+itTired, itWide := lastRow(attTired), lastRow(attWide)
+position := func(w string) int {
+	for i, t := range toks {
+		if t == w {
+			return i
+		}
+	}
+	return -1
+}
+iAnimal, iStreet := position("animal"), position("street")
+tiredOnAnimal, tiredOnStreet := itTired[iAnimal], itTired[iStreet]
+wideOnAnimal, wideOnStreet := itWide[iAnimal], itWide[iStreet]
+fmt.Printf("too tired: to resolve \"it\" the model attends %.2f to animal, %.2f to street\n", tiredOnAnimal, tiredOnStreet)
+fmt.Printf("too wide:  to resolve \"it\" the model attends %.2f to animal, %.2f to street\n", wideOnAnimal, wideOnStreet)
+cols := append([]string(nil), toks...)
+cols[T-2] = "tired/wide"
+plots.Heatmap("Where the model looks to resolve \"it\" (learned, layer 0)",
+	[][]float64{itTired, itWide}, []string{"…too tired → it =", "…too wide → it ="}, cols).
+	Annotate().Labels("word looked at", "sentence").Size(11, 2.8)
+
+// %% [markdown]
+// The model was never told about pronouns, subjects or objects. Trained only to predict one word, it
+// learned attention that resolves "it" to *animal* when the sentence says *tired* and to *street* when it
+// says *wide* — on a sentence it had never seen. Nobody set these weights: they came out of gradient
+// descent on the next-word loss, like every other weight in this course.
+//
+// ## Takeaways
+// - Attention: each word makes a query, a key and a value; scores `q·k/√d`, a softmax per row, and a
+//   weighted average of values.
+// - It lets a word gather information from anywhere in the context, which the bigram model could not.
+// - The weights `W_Q, W_K, W_V` are learned by gradient descent like any others; what to attend to
+//   emerges from the next-word task.
+// - In a GPT attention only looks back, so a word is understood at the first position that has seen
+//   everything it depends on — here, the adjective after "it".
