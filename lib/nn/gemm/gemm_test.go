@@ -221,6 +221,8 @@ func TestSgemmBlocks(t *testing.T) {
 				checkCase(t, tc, rng)
 			}
 		}
+		// B's rows 4 KiB or more apart with many row strips: A read in place, B packed untransposed.
+		checkCase(t, gemmCase{m: 100, n: 70, k: 20, alpha: 1, beta: 0, padB: 1000, nanC: true}, rng)
 	})
 }
 
