@@ -83,7 +83,7 @@ func TestComplete(t *testing.T) {
 
 func TestInspect(t *testing.T) {
 	s := newSession(t)
-	run(t, s, "v := 41\ntensor := nn.Ones(2)\nfunc square(x float64) float64 { return x * x }")
+	run(t, s, "v := 41\ntensor := nn.Ones(2)\n// square multiplies x by itself.\nfunc square(x float64) float64 { return x * x }\n// Pt is a point.\ntype Pt struct{ X, Y int }")
 	cases := []struct {
 		code   string
 		cursor int // -1: end
@@ -96,7 +96,8 @@ func TestInspect(t *testing.T) {
 		{"display.Markdown", -1, []string{"func Markdown(s string)", "Markdown"}},
 		{"tensor.Shape", -1, []string{"Shape()"}},
 		{"v", -1, []string{"v int = 41"}},
-		{"square", -1, []string{"square func(float64) float64"}},
+		{"square", -1, []string{"func square(x float64) float64", "square multiplies x by itself."}},
+		{"Pt{}", 1, []string{"type Pt struct", "Pt is a point."}},
 		{"fmt", -1, []string{"package fmt", "formatted I/O"}},
 		{"math.Pi", -1, []string{"Pi"}},
 	}

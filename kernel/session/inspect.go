@@ -106,6 +106,12 @@ func (s *Session) describe(chain string, detail int) string {
 		}
 		return ""
 	}
+	s.mu.Lock()
+	d, ok := s.cellDocs[chain]
+	s.mu.Unlock()
+	if ok {
+		return strings.ReplaceAll(d, mainAlias, "main")
+	}
 	if v, ok := s.evalChain(chain); ok {
 		if v.Kind() == reflect.Func {
 			return chain + " " + typeString(v)

@@ -171,14 +171,23 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 		return nil, s.syntaxError(err, base)
 	}
 	var chunks []*chunk
+	prevEnd := 0
 	for _, it := range items {
 		if n := len(chunks); n > 0 && chunks[n-1].kind == it.kind && it.kind != kindImport {
 			c := chunks[n-1]
 			c.text = code[offsetOf(code, c.line, c.col):it.end]
+			prevEnd = it.end
 			continue
 		}
-		line, col := lineCol(code, it.start)
-		chunks = append(chunks, &chunk{kind: it.kind, text: code[it.start:it.end], line: line, col: col})
+		// A chunk starts where the previous item ended, so the comments before a declaration
+		// (its doc comment) belong to it.
+		start := prevEnd
+		if start > it.start {
+			start = it.start
+		}
+		line, col := lineCol(code, start)
+		chunks = append(chunks, &chunk{kind: it.kind, text: code[start:it.end], line: line, col: col})
+		prevEnd = it.end
 	}
 	fset := s.in.FileSet()
 	var out []*chunk
@@ -325,6 +334,7 @@ func (s *Session) noteDefined(n ast.Node) {
 	defer s.mu.Unlock()
 	if s.defined == nil {
 		s.defined = map[string]bool{}
+		s.cellDocs = map[string]string{}
 	}
 	add := func(e ast.Expr) {
 		if id, ok := e.(*ast.Ident); ok {
@@ -339,6 +349,7 @@ func (s *Session) noteDefined(n ast.Node) {
 			case *ast.FuncDecl:
 				if d.Recv == nil {
 					add(d.Name)
+					s.cellDocs[d.Name.Name] = declText(d) + docSuffix(d.Doc.Text())
 				}
 			case *ast.GenDecl:
 				for _, sp := range d.Specs {
@@ -349,6 +360,11 @@ func (s *Session) noteDefined(n ast.Node) {
 						}
 					case *ast.TypeSpec:
 						add(sp.Name)
+						doc := sp.Doc.Text()
+						if doc == "" {
+							doc = d.Doc.Text()
+						}
+						s.cellDocs[sp.Name.Name] = declText(&ast.GenDecl{Tok: token.TYPE, Specs: []ast.Spec{sp}}) + docSuffix(doc)
 					}
 				}
 			}

@@ -116,6 +116,7 @@ type Session struct {
 
 	imports   map[string]string // package name in effect → import path
 	defined   map[string]bool   // top-level names cells have defined (for error messages and completion)
+	cellDocs  map[string]string // signature and doc comment of functions and types cells declared
 	available map[string]string // import path → package name, for every package cells may import
 	srcs      []srcRange        // where every chunk compiled so far came from, for position mapping
 	nextBase  int
