@@ -68,6 +68,9 @@ func IsComplete(code string) (status, indent string) {
 		return "invalid", ""
 	}
 	for _, it := range items {
+		if it.kind == kindSkip {
+			continue
+		}
 		text := code[it.start:it.end]
 		src := "package main\n" + text
 		if it.kind == kindStmt {

@@ -23,6 +23,7 @@ const (
 	kindStmt   chunkKind = iota // statements: run in the interpreter's main function scope (globals)
 	kindDecl                    // const, var, type and func declarations
 	kindImport                  // an import declaration
+	kindSkip                    // a package clause: dropped, every cell is in package main
 )
 
 // resultMode says how a chunk yields the cell's value.
@@ -91,8 +92,7 @@ func splitItems(code string) ([]item, error) {
 		case token.CONST, token.VAR, token.TYPE:
 			it.kind = kindDecl
 		case token.PACKAGE:
-			cur = cur[:0]
-			return // a package clause is dropped: every cell is in package main
+			it.kind = kindSkip
 		case token.FUNC:
 			if len(cur) > 1 && cur[1].tok == token.IDENT {
 				it.kind = kindDecl
@@ -173,6 +173,10 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 	var chunks []*chunk
 	prevEnd := 0
 	for _, it := range items {
+		if it.kind == kindSkip {
+			prevEnd = it.end
+			continue
+		}
 		if n := len(chunks); n > 0 && chunks[n-1].kind == it.kind && it.kind != kindImport {
 			c := chunks[n-1]
 			c.text = code[offsetOf(code, c.line, c.col):it.end]

@@ -10,14 +10,14 @@ import (
 )
 
 func TestSplitItems(t *testing.T) {
-	kinds := map[chunkKind]string{kindStmt: "S", kindDecl: "D", kindImport: "I"}
+	kinds := map[chunkKind]string{kindStmt: "S", kindDecl: "D", kindImport: "I", kindSkip: "P"}
 	cases := []struct {
 		code string
 		want string // kinds of the items in order
 	}{
 		{"x := 1", "S"},
 		{"import \"fmt\"\nfmt.Println(1)", "IS"},
-		{"package main\nimport (\n\t\"fmt\"\n\t\"os\"\n)\nfunc main() {}\n", "ID"},
+		{"package main\nimport (\n\t\"fmt\"\n\t\"os\"\n)\nfunc main() {}\n", "PID"},
 		{"func f() {}\nf()", "DS"},
 		{"func (p P) M() int { return 1 }", "D"},
 		{"func() { println(1) }()", "S"},
