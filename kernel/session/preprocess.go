@@ -62,7 +62,10 @@ type srcRange struct {
 	lines []string
 }
 
-const lineBand = 1_000_000 // interpreter lines reserved for each cell
+// bandSlack is the number of interpreter lines reserved for each cell beyond twice its own length, so
+// that rewrites never run into the next cell's band. Bands grow with the cells (go/token rejects line
+// numbers of 2³⁰ and more, so a fixed band of a million lines failed after about a thousand cells).
+const bandSlack = 1_000
 
 // splitItems cuts a cell into top-level items with go/scanner (braces, brackets and parentheses nest;
 // a semicolon, written or inserted at a newline, ends an item at depth 0).
@@ -161,8 +164,8 @@ func splitItems(code string) ([]item, error) {
 // the rewrites (imports in effect dropped, loop checks, go statements, range over int, trailing value).
 func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 	s.mu.Lock()
-	base := s.nextBase*lineBand + src.Line - 1
-	s.nextBase++
+	base := s.nextBase + src.Line - 1
+	s.nextBase += src.Line + 2*strings.Count(code, "\n") + bandSlack
 	s.srcs = append(s.srcs, srcRange{base: base - (src.Line - 1), src: src, lines: strings.Split(code, "\n")})
 	s.mu.Unlock()
 	// s.srcs' base is the band start: interpreter line = band + cell line + src.Line - 1.

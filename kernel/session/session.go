@@ -121,8 +121,8 @@ type Session struct {
 	srcs      []srcRange        // where every chunk compiled so far came from, for position mapping
 	nextBase  int
 
-	images    int // images written to ImageDir
-	cancelled bool
+	images   int  // images written to ImageDir
+	degraded bool // a cell was cancelled through yaegi (see Degraded)
 }
 
 // prelude lists the packages every cell can use without importing them, by name.
@@ -186,7 +186,7 @@ func ExitCode(err error) (int, bool) {
 	return 0, false
 }
 
-var liveOnce sync.Mutex // serialises installation of process-wide hooks (display sink, nn interrupt)
+var hooksMu sync.Mutex // serialises installation of process-wide hooks (display sink, nn interrupt)
 
 // New starts an interpreter with the prelude imported.
 func New(opts Options) (*Session, error) {
@@ -403,7 +403,7 @@ func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, sr
 		if interrupted.Load() || errors.Is(xerr, context.Canceled) {
 			if forced.Load() {
 				s.mu.Lock()
-				s.cancelled = true
+				s.degraded = true
 				s.mu.Unlock()
 				out.Stream("stderr", "warning: the cell did not reach a loop check in time and was cancelled through the interpreter; "+
 					"functions and closures defined before may now return zero values — restart the session if results look wrong.\n")
@@ -491,8 +491,8 @@ func (s *Session) render(v any) MIMEBundle {
 
 // installHooks points the display API, plots' live output and nn's interrupt check at this session.
 func (s *Session) installHooks() {
-	liveOnce.Lock()
-	defer liveOnce.Unlock()
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
 	hook.Set(sink{s})
 	display.ResetIDs()
 	if f, ok := symbols.Symbols["github.com/notmagic/notmagic/lib/nn/nn"]["SetInterrupt"]; ok && f.Kind() == reflect.Func {
@@ -505,8 +505,8 @@ func (s *Session) installHooks() {
 }
 
 func (s *Session) uninstallHooks() {
-	liveOnce.Lock()
-	defer liveOnce.Unlock()
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
 	if h, ok := hook.Get().(sink); ok && h.s == s {
 		hook.Set(nil)
 	}
@@ -573,4 +573,13 @@ func (r *inputReader) Read(p []byte) (int, error) {
 	n := copy(p, r.buf)
 	r.buf = r.buf[n:]
 	return n, nil
+}
+
+// Degraded reports whether a cell of this session was cancelled through the interpreter (an interrupt
+// that no loop check caught in time): functions and closures defined before may then return zero
+// values, and a restart (Close + New) is the cure.
+func (s *Session) Degraded() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.degraded
 }

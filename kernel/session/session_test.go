@@ -364,8 +364,8 @@ func TestInterrupt(t *testing.T) {
 	if e, ok := err.(*Error); !ok || e.Name != "Interrupted" || time.Since(start) > 4*time.Second {
 		t.Errorf("sleep: %v after %v", err, time.Since(start))
 	}
-	if !strings.Contains(rec.err(), "warning") {
-		t.Errorf("no warning for the hard cancel: %q", rec.err())
+	if !strings.Contains(rec.err(), "warning") || !s.Degraded() {
+		t.Errorf("no warning for the hard cancel: %q (degraded %v)", rec.err(), s.Degraded())
 	}
 	if res, _ := run(t, s, "1 + 2"); res["text/plain"] != "3" {
 		t.Fatalf("next cell after hard cancel: %v", res)
