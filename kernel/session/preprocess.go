@@ -67,6 +67,10 @@ type srcRange struct {
 // numbers of 2³⁰ and more, so a fixed band of a million lines failed after about a thousand cells).
 const bandSlack = 1_000
 
+// firstBand is the interpreter line where the first cell's band starts: band lines have at least seven
+// digits, which is how error messages tell them from other positions (posRE).
+const firstBand = 1_000_000
+
 // splitItems cuts a cell into top-level items with go/scanner (braces, brackets and parentheses nest;
 // a semicolon, written or inserted at a newline, ends an item at depth 0).
 func splitItems(code string) ([]item, error) {
@@ -164,6 +168,7 @@ func splitItems(code string) ([]item, error) {
 // the rewrites (imports in effect dropped, loop checks, go statements, range over int, trailing value).
 func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 	s.mu.Lock()
+	s.nextBase = max(s.nextBase, firstBand)
 	base := s.nextBase + src.Line - 1
 	s.nextBase += src.Line + 2*strings.Count(code, "\n") + bandSlack
 	s.srcs = append(s.srcs, srcRange{base: base - (src.Line - 1), src: src, lines: strings.Split(code, "\n")})
