@@ -24,5 +24,6 @@ func init() {
 		"Error":    reflect.ValueOf((*gpu.Error)(nil)),
 		"Info":     reflect.ValueOf((*gpu.Info)(nil)),
 		"MemStats": reflect.ValueOf((*gpu.MemStats)(nil)),
+		"Peak":     reflect.ValueOf((*gpu.Peak)(nil)),
 	}
 }

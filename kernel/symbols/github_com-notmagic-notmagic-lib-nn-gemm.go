@@ -4,6 +4,8 @@ package symbols
 
 import (
 	"github.com/notmagic/notmagic/lib/nn/gemm"
+	"go/constant"
+	"go/token"
 	"reflect"
 )
 
@@ -11,16 +13,19 @@ func init() {
 	Symbols["github.com/notmagic/notmagic/lib/nn/gemm/gemm"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bench":         reflect.ValueOf(gemm.Bench),
+		"BenchCommand":  reflect.ValueOf(gemm.BenchCommand),
 		"BenchMain":     reflect.ValueOf(gemm.BenchMain),
 		"DefaultShapes": reflect.ValueOf(gemm.DefaultShapes),
 		"Kernel":        reflect.ValueOf(gemm.Kernel),
+		"KernelEnv":     reflect.ValueOf(constant.MakeFromLiteral("\"NOTMAGIC_GEMM_KERNEL\"", token.STRING, 0)),
 		"ParseShape":    reflect.ValueOf(gemm.ParseShape),
 		"SetThreads":    reflect.ValueOf(gemm.SetThreads),
 		"Sgemm":         reflect.ValueOf(gemm.Sgemm),
 		"SgemmBatch":    reflect.ValueOf(gemm.SgemmBatch),
 
 		// type definitions
-		"BenchResult": reflect.ValueOf((*gemm.BenchResult)(nil)),
-		"Shape":       reflect.ValueOf((*gemm.Shape)(nil)),
+		"BenchOptions": reflect.ValueOf((*gemm.BenchOptions)(nil)),
+		"BenchResult":  reflect.ValueOf((*gemm.BenchResult)(nil)),
+		"Shape":        reflect.ValueOf((*gemm.Shape)(nil)),
 	}
 }

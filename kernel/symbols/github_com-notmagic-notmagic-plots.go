@@ -13,6 +13,7 @@ func init() {
 	Symbols["github.com/notmagic/notmagic/plots/plots"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Attention":      reflect.ValueOf(plots.Attention),
+		"Bars":           reflect.ValueOf(plots.Bars),
 		"DefaultDPI":     reflect.ValueOf(constant.MakeFromLiteral("192", token.INT, 0)),
 		"DefaultHeight":  reflect.ValueOf(constant.MakeFromLiteral("4", token.FLOAT, 0)),
 		"DefaultWidth":   reflect.ValueOf(constant.MakeFromLiteral("6.4000000000000000000867361737988403547205962240695953369140625", token.FLOAT, 0)),
@@ -30,6 +31,7 @@ func init() {
 		"NewProgress":    reflect.ValueOf(plots.NewProgress),
 		"OutputDir":      reflect.ValueOf(plots.OutputDir),
 		"Panels":         reflect.ValueOf(plots.Panels),
+		"Points":         reflect.ValueOf(plots.Points),
 		"S":              reflect.ValueOf(plots.S),
 		"Scatter":        reflect.ValueOf(plots.Scatter),
 		"SetLiveOutput":  reflect.ValueOf(plots.SetLiveOutput),
