@@ -1,0 +1,179 @@
+//go:build ignore
+
+// %% [markdown]
+// # 11. The cost of training
+//
+// **You will learn**
+// - how to count the arithmetic of training: about `6 · N` floating-point operations (FLOPs) per token for
+//   a model with `N` parameters;
+// - how fast this machine does that arithmetic, measured (and a GPU, when there is one);
+// - what it takes to train a frontier model, extrapolated from those numbers with every assumption written
+//   down as a number with its source.
+
+// %% [markdown]
+// ## Counting FLOPs
+//
+// Most of a GPT's work is matrix products. Multiplying an input by a weight and adding the result is 2
+// FLOPs (one multiply, one add), and every parameter takes part once per token in the forward pass:
+// `2N` FLOPs. The backward pass computes two gradients per product — with respect to the input and to
+// the weight — which costs about twice the forward: `4N`. Total: **`6N` FLOPs per token** (Kaplan et
+// al. 2020, *Scaling Laws for Neural Language Models*, section 2.1). Attention adds a term that grows
+// with the context length, `12 · layers · width · context`, small for short contexts. The library's
+// `FLOPsPerToken` counts both.
+
+// %%
+nn.Seed(11)
+quick := display.Quick()
+cfg := nn.Config{Vocab: 215, Block: 128, Layers: 4, Heads: 4, Embd: 128} // lesson 10's full model
+model := nn.MustGPT(cfg)
+N := float64(model.NumParams())
+fmt.Printf("parameters N = %.0f\n", N)
+fmt.Printf("6N = %.3g FLOPs per token; with attention: %.3g\n", 6*N, model.FLOPsPerToken())
+
+// %% [markdown]
+// ## Measuring this machine
+//
+// We time real training steps of this model (forward, backward, AdamW) and divide the FLOPs done by the
+// seconds taken. The first step is not timed: it allocates memory.
+
+// %%
+measure := func(m *nn.GPT, B, steps int) (tokPerSec, flops float64) {
+	opt := nn.NewAdamW(m.Parameters(), 1e-3, 0)
+	x := make([]int, B*cfg.Block)
+	for i := range x {
+		x[i] = (i * 7) % cfg.Vocab
+	}
+	step := func() {
+		loss := m.Loss(m.Forward(x, B, cfg.Block), x)
+		opt.ZeroGrad()
+		loss.Backward()
+		opt.Step()
+		loss.Item() // wait for the result (matters on a GPU)
+	}
+	step()
+	start := time.Now()
+	for i := 0; i < steps; i++ {
+		step()
+	}
+	sec := time.Since(start).Seconds()
+	tokPerSec = float64(steps*B*cfg.Block) / sec
+	return tokPerSec, tokPerSec * m.FLOPsPerToken()
+}
+timedSteps := 5
+if quick {
+	timedSteps = 2
+}
+cpuTok, cpuFLOPS := measure(model, 8, timedSteps)
+fmt.Printf("this machine (CPU): %.0f tokens/s, %.2f GFLOP/s achieved in training\n", cpuTok, cpuFLOPS/1e9)
+
+// %% [markdown]
+// ## And on a GPU?
+//
+// If this machine has an NVIDIA GPU with a driver, the library's CUDA backend runs the same model there
+// (`model.To("cuda")`). Without one, the cell says so and we go on with the CPU number. (For reference, an
+// NVIDIA H100 does up to 989 TFLOP/s of dense 16-bit matrix arithmetic and 67 TFLOP/s in plain 32-bit
+// float — NVIDIA H100 SXM datasheet; this library trains in float32.)
+
+// %%
+import "github.com/notmagic/notmagic/lib/gpu"
+
+onGPU := func() float64 {
+	if err := gpu.Register(); err != nil {
+		fmt.Println("no GPU here:", err)
+		return 0
+	}
+	info, err := gpu.DeviceInfo()
+	if err != nil {
+		fmt.Println("no GPU here:", err)
+		return 0
+	}
+	gm := nn.MustGPT(cfg)
+	if err := gm.To("cuda"); err != nil {
+		fmt.Println("could not move the model to the GPU:", err)
+		return 0
+	}
+	gTok, gF := measure(gm, 64, 3*timedSteps)
+	fmt.Printf("%s: %.0f tokens/s, %.1f GFLOP/s (%.0f× this CPU)\n", info.Name, gTok, gF/1e9, gF/cpuFLOPS)
+	return gF
+}
+gpuFLOPS := onGPU()
+
+// %% [markdown]
+// ## Extrapolating to frontier models
+//
+// Training compute is `C = 6 · N · D` for `N` parameters and `D` training tokens. The assumptions, each a
+// number with its source:
+//
+// | quantity | value | source |
+// |---|---|---|
+// | GPT-3: parameters, tokens | 175 × 10⁹, 300 × 10⁹ | Brown et al. 2020, *Language Models are Few-Shot Learners*, Table D.1 (3.14 × 10²³ FLOPs) |
+// | Llama 3.1 405B: parameters, tokens | 405 × 10⁹, 15.6 × 10¹² | Meta 2024, *The Llama 3 Herd of Models*, §3.3 (3.8 × 10²⁵ FLOPs) |
+// | compute-optimal data | ≈ 20 tokens per parameter | Hoffmann et al. 2022, *Training Compute-Optimal LLMs* (Chinchilla) |
+// | H100 peak, dense BF16 | 989 × 10¹² FLOP/s | NVIDIA H100 SXM datasheet |
+// | achieved fraction of peak (MFU) | 40% | Llama 3 paper, §3.3.4: 38–43% on 16,384 H100s |
+// | H100 power | 700 W per GPU, × 1.5 for CPUs, network and cooling | datasheet TDP; the 1.5 is our assumption |
+// | H100 rental | $2.50 per GPU-hour | our assumption, within 2024–25 cloud list prices of about $2–4 |
+// | cluster size | 16,384 GPUs | Llama 3 paper, §3.3.1 |
+
+// %%
+type run struct {
+	name   string
+	params float64
+	tokens float64
+}
+runs := []run{
+	{"this lesson's model, 1B tokens", N, 1e9},
+	{"GPT-2 small (124M), Chinchilla-optimal 2.5B tokens", 124e6, 20 * 124e6},
+	{"GPT-3 175B, 300B tokens", 175e9, 300e9},
+	{"Llama 3.1 405B, 15.6T tokens", 405e9, 15.6e12},
+}
+const (
+	h100Peak   = 989e12
+	mfu        = 0.40
+	gpuWatts   = 700.0
+	overhead   = 1.5
+	dollarPerH = 2.50
+	clusterN   = 16384.0
+)
+var labels []string
+var computes, cpuYears []float64
+for _, r := range runs {
+	C := 6 * r.params * r.tokens
+	gpuHours := C / (h100Peak * mfu) / 3600
+	days := gpuHours / clusterN / 24
+	mwh := gpuHours * gpuWatts * overhead / 1e6
+	years := C / cpuFLOPS / (3600 * 24 * 365)
+	fmt.Printf("%s\n  compute %.2g FLOPs | %.3g H100-hours = %.2g days on %.0f H100s | $%.3g | %.3g MWh | this CPU: %.3g years\n",
+		r.name, C, gpuHours, days, clusterN, gpuHours*dollarPerH, mwh, years)
+	if gpuFLOPS > 0 {
+		fmt.Printf("  this machine's GPU, at the speed measured above: %.3g days\n", C/gpuFLOPS/(3600*24))
+	}
+	labels = append(labels, r.name)
+	computes = append(computes, C)
+	cpuYears = append(cpuYears, years)
+}
+
+// %% [markdown]
+// The numbers span fifteen orders of magnitude, so we plot them on a log scale: the training compute of
+// each run, and how long this machine would take for it.
+
+// %%
+idx := []float64{0, 1, 2, 3}
+plots.Panels("Training compute, from this lesson to a frontier model", 2,
+	plots.Line("total training compute", plots.XY("6·N·D", idx, computes)).Labels("run (0: lesson … 3: Llama 3.1 405B)", "FLOPs").LogY(),
+	plots.Line("time on this machine", plots.XY("years", idx, cpuYears)).Labels("run (0: lesson … 3: Llama 3.1 405B)", "years at the measured speed").LogY(),
+).Size(12, 4.5)
+
+// %% [markdown]
+// Reading the output: GPT-3 is about 3 × 10²³ FLOPs — about 220,000 H100-hours, half a day on a
+// Llama-sized cluster, roughly half a million dollars of rented time and a few hundred megawatt-hours at
+// our assumptions. Llama 3.1 405B is over a hundred times more: about two months of a 16,000-GPU cluster,
+// tens of millions of dollars and tens of gigawatt-hours (Meta reports 30.8 million GPU-hours for it, close
+// to our 27 million). On this machine, GPT-3 would take hundreds of thousands of years. The mathematics is
+// the same as in lesson 10; only the scale differs — which is exactly what "not magic" means.
+//
+// ## Takeaways
+// - Training costs about `6 · N` FLOPs per token: `C = 6 · N · D` for a whole run.
+// - Measure achieved FLOP/s on your own hardware; real training reaches a fraction of the peak.
+// - Frontier runs are 10²³–10²⁵ FLOPs: thousands of GPUs for weeks to months, millions of dollars,
+//   gigawatt-hours of energy. Every one of those numbers rests on stated assumptions you can change.
