@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -33,5 +34,14 @@ func TestManyExecutes(t *testing.T) {
 	t.Logf("heap before %d KiB, after 1,000 cells %d KiB (%.1f KiB per cell)", before>>10, after>>10, float64(after-before)/1024/1000)
 	if after > before+64<<20 {
 		t.Errorf("heap grew from %d to %d bytes over 1,000 cells", before, after)
+	}
+	// Positions still map after many cells (go/token caps line numbers at 2³⁰).
+	for i := 0; i < 1200; i++ {
+		s.Execute(context.Background(), "1", rec)
+	}
+	e, _ := runErr(t, s, "a := 1
+b := a + missing")
+	if !strings.Contains(e.Value, ":2:10: undefined: missing") || !strings.HasPrefix(e.Value, "cell[") {
+		t.Errorf("after 2,250 cells: %s", e.Value)
 	}
 }
