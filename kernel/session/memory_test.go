@@ -39,8 +39,7 @@ func TestManyExecutes(t *testing.T) {
 	for i := 0; i < 1200; i++ {
 		s.Execute(context.Background(), "1", rec)
 	}
-	e, _ := runErr(t, s, "a := 1
-b := a + missing")
+	e, _ := runErr(t, s, "a := 1\nb := a + missing")
 	if !strings.Contains(e.Value, ":2:10: undefined: missing") || !strings.HasPrefix(e.Value, "cell[") {
 		t.Errorf("after 2,250 cells: %s", e.Value)
 	}
