@@ -13,9 +13,8 @@ import (
 	"github.com/notmagic/notmagic/lib/nn/gemm"
 )
 
-// matmulBench runs `notmagic bench matmul`; nil while lib/nn/gemm has no Bench entry point.
-// Wire it as: var matmulBench = gemm.Bench (with the signature func(io.Writer, []string) error).
-var matmulBench func(w io.Writer, args []string) error
+// matmulBench runs `notmagic bench matmul`: JSON lines of GFLOP/s from lib/nn/gemm.
+var matmulBench func(w io.Writer, args []string) error = gemm.BenchCommand
 
 // Bench is `notmagic bench WHAT [flags]`: "gpt" runs the GPT training recipe, "matmul" the GEMM benchmark.
 func Bench(args []string) error {
