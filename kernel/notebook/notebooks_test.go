@@ -1,0 +1,159 @@
+package notebook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// notebooksDir holds the stored notebooks, relative to this package.
+const notebooksDir = "../../notebooks"
+
+// TestNotebooksInSync regenerates every notebook (without executing it) into a temporary folder with
+// `notmagic notebook`'s code and checks that the stored notebooks in notebooks/ have the same cells, that
+// no notebook lacks its lesson, that each stored notebook carries outputs, and that all of them together
+// stay under 15 MB.
+func TestNotebooksInSync(t *testing.T) {
+	files, err := Lessons(lessonsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	if err := run([]string{"-no-exec", "-o", tmp, "-lessons", lessonsDir}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	total := int64(0)
+	for _, f := range files {
+		fresh, err := ReadNotebook(NotebookPath(f, tmp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		storedPath := NotebookPath(f, notebooksDir)
+		stored, err := ReadNotebook(storedPath)
+		if err != nil {
+			t.Errorf("%v (run `notmagic notebook -quick %s`)", err, f)
+			continue
+		}
+		if err := SameSources(fresh.Sources(), stored); err != nil {
+			t.Errorf("%s is out of date with %s (run `notmagic notebook -quick %s`): %v", storedPath, f, f, err)
+		}
+		outputs := 0
+		for _, c := range stored.Cells {
+			outputs += len(c.Outputs)
+		}
+		if outputs == 0 {
+			t.Errorf("%s has no outputs: generate it with execution", storedPath)
+		}
+		if err := Check(f, storedPath); err != nil {
+			t.Error(err)
+		}
+		if st, err := os.Stat(storedPath); err == nil {
+			total += st.Size()
+		}
+	}
+	stored, _ := filepath.Glob(filepath.Join(notebooksDir, "*.ipynb"))
+	for _, nb := range stored {
+		lesson := filepath.Join(lessonsDir, strings.TrimSuffix(filepath.Base(nb), ".ipynb")+".go")
+		if _, err := os.Stat(lesson); err != nil {
+			t.Errorf("%s has no lesson %s", nb, lesson)
+		}
+	}
+	if total > 15<<20 {
+		t.Errorf("notebooks/ holds %.1f MB, over the 15 MB budget", float64(total)/(1<<20))
+	}
+	t.Logf("%d notebooks, %.1f MB", len(stored), float64(total)/(1<<20))
+}
+
+// TestNotebooksNbclient executes every stored notebook through the real kernel with Jupyter's nbclient
+// (/usr/bin/python3), in quick mode: the notmagic binary is built, its kernelspec installed into a fresh
+// Jupyter path with `notmagic install --kernels-dir`, and each notebook run from its first cell to its
+// last. Skipped when python3-nbclient is missing, unless NOTMAGIC_REQUIRE_JUPYTER=1.
+func TestNotebooksNbclient(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	const python = "/usr/bin/python3"
+	if out, err := exec.Command(python, "-c", "import nbclient, nbformat, jupyter_client").CombinedOutput(); err != nil {
+		msg := "nbclient is not available: " + strings.TrimSpace(string(out))
+		if os.Getenv("NOTMAGIC_REQUIRE_JUPYTER") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg + " (set NOTMAGIC_REQUIRE_JUPYTER=1 to fail instead)")
+	}
+	root := t.TempDir()
+	bin := filepath.Join(root, "notmagic")
+	build := exec.Command("go", "build", "-o", bin, "github.com/notmagic/notmagic")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	kernels := filepath.Join(root, "share", "kernels")
+	if out, err := exec.Command(bin, "install", "--kernels-dir", kernels, "--name", "notmagic-lessons").CombinedOutput(); err != nil {
+		t.Fatalf("notmagic install: %v\n%s", err, out)
+	}
+	notebooks, err := filepath.Glob(filepath.Join(notebooksDir, "*.ipynb"))
+	if err != nil || len(notebooks) == 0 {
+		t.Fatalf("no notebooks in %s (%v)", notebooksDir, err)
+	}
+	for i, nb := range notebooks {
+		notebooks[i], _ = filepath.Abs(nb)
+	}
+	script, _ := filepath.Abs(filepath.Join("testdata", "nbclient_lessons.py"))
+	work := filepath.Join(root, "work") // the kernel's working folder: lessons write out/ there
+	os.MkdirAll(work, 0o755)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, append([]string{script, "notmagic-lessons"}, notebooks...)...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(),
+		"NOTMAGIC_QUICK=1",
+		"JUPYTER_PATH="+filepath.Join(root, "share"),
+		"JUPYTER_DATA_DIR="+filepath.Join(root, "data"),
+		"JUPYTER_RUNTIME_DIR="+filepath.Join(root, "runtime"),
+		"JUPYTER_CONFIG_DIR="+filepath.Join(root, "config"),
+		"JUPYTER_PLATFORM_DIRS=1",
+		"PYTHONWARNINGS=ignore",
+	)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("nbclient: %v\n%s\n%s", err, stdout.String(), tail(stderr.String(), 4000))
+	}
+	var results []struct {
+		Path      string
+		CodeCells int `json:"code_cells"`
+		Executed  int
+		Images    int
+		Error     *struct{ Ename, Evalue string }
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
+		t.Fatalf("nbclient printed no JSON (%v):\n%s\n%s", err, stdout.String(), tail(stderr.String(), 4000))
+	}
+	if len(results) != len(notebooks) {
+		t.Fatalf("%d results for %d notebooks", len(results), len(notebooks))
+	}
+	for _, r := range results {
+		name := filepath.Base(r.Path)
+		if r.Error != nil {
+			t.Errorf("%s: %s: %s", name, r.Error.Ename, r.Error.Evalue)
+			continue
+		}
+		if r.Executed != r.CodeCells || r.Images == 0 {
+			t.Errorf("%s: %d of %d code cells executed, %d images", name, r.Executed, r.CodeCells, r.Images)
+		}
+		t.Logf("%s: %d cells, %d images", name, r.Executed, r.Images)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
