@@ -18,6 +18,7 @@ import (
 
 	"github.com/notmagic/notmagic/internal/gptcmd"
 	"github.com/notmagic/notmagic/kernel"
+	"github.com/notmagic/notmagic/kernel/notebook"
 	"github.com/notmagic/notmagic/kernel/repl"
 	"github.com/notmagic/notmagic/kernel/runner"
 	"github.com/notmagic/notmagic/plots"
@@ -38,7 +39,7 @@ func commands() []command {
 		{"install", "install the Jupyter kernelspec", kernel.InstallMain},
 		{"repl", "start an interactive Go session in the terminal", repl.Main},
 		{"run", "run a lesson (percent format) or a Go file as a script", runner.Main},
-		{"notebook", "generate notebooks/ from lessons/", nil},
+		{"notebook", "generate notebooks/ from lessons/", notebook.Main},
 		{"train", "train a GPT on a text file", gptcmd.Train},
 		{"sample", "generate text from a checkpoint", gptcmd.Sample},
 		{"bench", "benchmarks: bench gpt | bench matmul", gptcmd.Bench},
