@@ -91,7 +91,7 @@ var keywords = []string{
 
 var builtinNames = []string{
 	"append", "cap", "close", "complex", "copy", "delete", "imag", "len", "make", "new", "panic", "print",
-	"println", "real", "recover", "min", "max",
+	"println", "real", "recover", "min", "max", "clear",
 	"bool", "byte", "complex64", "complex128", "error", "float32", "float64", "int", "int8", "int16", "int32",
 	"int64", "rune", "string", "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "any",
 	"true", "false", "nil", "iota",

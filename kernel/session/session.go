@@ -132,7 +132,8 @@ var prelude = []string{
 	"github.com/notmagic/notmagic/kernel/display",
 }
 
-// preludeSource defines builtins yaegi v0.16.1 lacks (min and max of ordered values).
+// preludeSource defines builtins yaegi v0.16.1 lacks: min and max of ordered values, and clear of a
+// map or slice (done by compiled reflection, in place).
 const preludeSource = `
 type __nmOrdered interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string
@@ -147,6 +148,8 @@ func min[T __nmOrdered](x T, y ...T) T {
 	}
 	return m
 }
+
+func clear(x any) { __nm.Clear(x) }
 
 func max[T __nmOrdered](x T, y ...T) T {
 	m := x
@@ -252,6 +255,13 @@ func (s *Session) runtimeSymbols() interp.Exports {
 		"Stop":        reflect.ValueOf(&s.stop),
 		"Interrupted": reflect.ValueOf(func() { panic(interruptSignal{}) }),
 		"Go":          reflect.ValueOf(s.goroutine),
+		"Clear": reflect.ValueOf(func(x any) {
+			v := reflect.ValueOf(x)
+			if k := v.Kind(); k != reflect.Map && k != reflect.Slice {
+				panic(fmt.Sprintf("clear: argument must be a map or a slice, not %T", x))
+			}
+			v.Clear()
+		}),
 		"Result": reflect.ValueOf(func(v ...any) {
 			s.mu.Lock()
 			s.result, s.gotRes = v, true
@@ -312,7 +322,7 @@ func KnownLimits() []string {
 		"Go 1.22+ per-iteration loop variables are not implemented: closures created in a loop share one variable (copy it: v := v).",
 		"Deferred calls evaluate their arguments late (when the deferred call runs, not at the defer statement).",
 		"Redefining a type or a method in a later cell is ignored, and callers of a redefined function keep calling the old body: restart to change them.",
-		"The builtin clear is missing; min and max are provided for ordered values (all arguments of one type).",
+		"min and max are provided for ordered values with all arguments of one type (min(1, 2.5) needs 1.0); clear works on maps and slices.",
 		"Range over functions (Go 1.23 iterators) is not supported; range over an integer is rewritten into a counted loop.",
 		"Generic functions and types of compiled packages are not reachable from cells (nn exports concrete functions).",
 		"Methods of types defined in a cell are invisible to compiled code except through one interface: fmt does not call their String(), and rich display uses their text form.",

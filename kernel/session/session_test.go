@@ -110,6 +110,8 @@ func TestExecuteResults(t *testing.T) {
 		{"type P struct{ X, Y int }\nP{1, 2}", "{1 2}"},
 		{"xs := []int{1, 2, 3}\nlen(xs)", "3"},
 		{"min(3, 1, 2) + max(4, 9)", "10"},
+		{"cm := map[string]int{\"a\": 1}\nclear(cm)\nlen(cm)", "0"},
+		{"cs := []int{1, 2}\nclear(cs)\ncs", "[0 0]"},
 		{"import \"fmt\"\nfmt.Sprint(7)", `"7"`}, // re-importing a prelude package is fine
 		{"type W struct{ n int }\nfunc (w W) String() string { return fmt.Sprint(\"W#\", w.n) }\nW{7}", "{7}"}, // known limit: fmt does not see String of a cell's type
 		{"[]W{{1}, {2}}", "[{1} {2}]"},
