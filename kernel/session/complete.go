@@ -166,11 +166,14 @@ func (s *Session) members(chain string) []string {
 	if isPkg {
 		return s.packageSymbols(path)
 	}
+	s.mu.Lock()
+	methods := append([]string(nil), s.methods[s.varTypes[chain]]...)
+	s.mu.Unlock()
 	v, ok := s.evalChain(chain)
 	if !ok {
-		return nil
+		return methods
 	}
-	return valueMembers(v)
+	return append(valueMembers(v), methods...) // yaegi's types of cells have no reflect methods
 }
 
 // packageSymbols lists the exported names of the package at path.

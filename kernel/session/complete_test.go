@@ -32,7 +32,7 @@ func TestIsComplete(t *testing.T) {
 
 func TestComplete(t *testing.T) {
 	s := newSession(t)
-	run(t, s, "type Point struct{ X, Y int }\nmyPoint := Point{1, 2}\nvalue := 3\ntensor := nn.Zeros(2, 2)")
+	run(t, s, "type Point struct{ X, Y int }\n// Norm2 is the squared length.\nfunc (p Point) Norm2() int { return p.X*p.X + p.Y*p.Y }\nmyPoint := Point{1, 2}\nvalue := 3\ntensor := nn.Zeros(2, 2)")
 	cases := []struct {
 		code     string
 		want     []string
@@ -42,7 +42,7 @@ func TestComplete(t *testing.T) {
 		{"nn.Ra", []string{"Randn", "Rand"}, []string{"Zeros"}, -2},
 		{"fmt.Sp", []string{"Sprintf", "Sprint"}, nil, -2},
 		{"strings.", []string{"Split", "ToUpper"}, nil, 0},
-		{"myPoint.", []string{"X", "Y"}, nil, 0},
+		{"myPoint.", []string{"X", "Y", "Norm2"}, nil, 0},
 		{"tensor.", []string{"Shape"}, nil, 0},
 		{"val", []string{"value"}, nil, -3},
 		{"myP", []string{"myPoint"}, nil, -3},
@@ -117,6 +117,10 @@ func TestInspect(t *testing.T) {
 				t.Errorf("Inspect(%q) = %q, missing %q", c.code, text, w)
 			}
 		}
+	}
+	run(t, s, "type Pt2 struct{ X int }\n// Double doubles X.\nfunc (p *Pt2) Double() { p.X *= 2 }\npp := &Pt2{1}")
+	if d, ok := s.Inspect("pp.Double()", 4, 0); !ok || !strings.Contains(d["text/plain"].(string), "Double doubles X.") {
+		t.Errorf("method of a cell's type: %v", d)
 	}
 	if _, ok := s.Inspect("nothing_here", 3, 0); ok {
 		t.Error("Inspect of an unknown name found something")

@@ -98,7 +98,18 @@ func (s *Session) describe(chain string, detail int) string {
 			return ""
 		}
 	}
-	// A method or field of a live value, or the value itself.
+	// A method of a cell's type, a method or field of a live value, or the value itself.
+	if len(parts) == 2 {
+		s.mu.Lock()
+		d, ok := s.cellDocs[s.varTypes[parts[0]]+"."+parts[1]]
+		if !ok {
+			d, ok = s.cellDocs[parts[0]+"."+parts[1]] // T.Method
+		}
+		s.mu.Unlock()
+		if ok {
+			return strings.ReplaceAll(d, mainAlias, "main")
+		}
+	}
 	if len(parts) >= 2 {
 		recv := strings.Join(parts[:len(parts)-1], ".")
 		if v, ok := s.evalChain(recv); ok {

@@ -347,6 +347,8 @@ func (s *Session) noteDefined(n ast.Node) {
 	if s.defined == nil {
 		s.defined = map[string]bool{}
 		s.cellDocs = map[string]string{}
+		s.methods = map[string][]string{}
+		s.varTypes = map[string]string{}
 	}
 	add := func(e ast.Expr) {
 		if id, ok := e.(*ast.Ident); ok {
@@ -362,6 +364,11 @@ func (s *Session) noteDefined(n ast.Node) {
 				if d.Recv == nil {
 					add(d.Name)
 					s.cellDocs[d.Name.Name] = declText(d) + docSuffix(d.Doc.Text())
+				} else if len(d.Recv.List) == 1 {
+					if tn := typeName(d.Recv.List[0].Type); tn != "" {
+						s.methods[tn] = appendNew(s.methods[tn], d.Name.Name)
+						s.cellDocs[tn+"."+d.Name.Name] = declText(d) + docSuffix(d.Doc.Text())
+					}
 				}
 			case *ast.GenDecl:
 				for _, sp := range d.Specs {
@@ -389,8 +396,15 @@ func (s *Session) noteDefined(n ast.Node) {
 		switch st := st.(type) {
 		case *ast.AssignStmt:
 			if st.Tok == token.DEFINE {
-				for _, l := range st.Lhs {
+				for i, l := range st.Lhs {
 					add(l)
+					if id, ok := l.(*ast.Ident); ok && len(st.Lhs) == len(st.Rhs) {
+						if tn := litType(st.Rhs[i]); tn != "" {
+							s.varTypes[id.Name] = tn
+						} else {
+							delete(s.varTypes, id.Name)
+						}
+					}
 				}
 			}
 		case *ast.DeclStmt:
@@ -624,3 +638,38 @@ func offsetOf(code string, line, col int) int {
 }
 
 func red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }
+
+// typeName is the name of a receiver type (T or *T), or "".
+func typeName(e ast.Expr) string {
+	switch e := e.(type) {
+	case *ast.StarExpr:
+		return typeName(e.X)
+	case *ast.Ident:
+		return e.Name
+	case *ast.IndexExpr:
+		return typeName(e.X)
+	}
+	return ""
+}
+
+// litType is the type name of T{…} or &T{…}, or "".
+func litType(e ast.Expr) string {
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = u.X
+	}
+	if c, ok := e.(*ast.CompositeLit); ok {
+		if id, ok := c.Type.(*ast.Ident); ok {
+			return id.Name
+		}
+	}
+	return ""
+}
+
+func appendNew(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}

@@ -114,11 +114,13 @@ type Session struct {
 	count   int // cells executed, for the default source names
 	stderrW *lineFilter
 
-	imports   map[string]string // package name in effect → import path
-	defined   map[string]bool   // top-level names cells have defined (for error messages and completion)
-	cellDocs  map[string]string // signature and doc comment of functions and types cells declared
-	available map[string]string // import path → package name, for every package cells may import
-	srcs      []srcRange        // where every chunk compiled so far came from, for position mapping
+	imports   map[string]string   // package name in effect → import path
+	defined   map[string]bool     // top-level names cells have defined (for error messages and completion)
+	cellDocs  map[string]string   // signature and doc comment of functions, types and methods cells declared
+	methods   map[string][]string // methods cells declared, by receiver type name
+	varTypes  map[string]string   // globals defined as T{…} or &T{…} of a cell's type T, for completion
+	available map[string]string   // import path → package name, for every package cells may import
+	srcs      []srcRange          // where every chunk compiled so far came from, for position mapping
 	nextBase  int
 
 	images   int  // images written to ImageDir
