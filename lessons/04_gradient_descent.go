@@ -160,4 +160,4 @@ plots.Line("The fitted line",
 // - Gradient descent repeats one rule: compute the gradient, step against it, `θ ← θ − η·∇L`.
 // - The learning rate is the most important knob of training: too small wastes steps, too large diverges.
 // - Training GPT is this same loop, with 124 million parameters instead of two and a smarter variant
-//   of the step (AdamW, lesson 10).
+//   of the step (AdamW, lesson 6).

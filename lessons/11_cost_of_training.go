@@ -168,9 +168,10 @@ plots.Panels("Training compute, from this lesson to a frontier model", 2,
 // Reading the output: GPT-3 is about 3 × 10²³ FLOPs — about 220,000 H100-hours, half a day on a
 // Llama-sized cluster, roughly half a million dollars of rented time and a few hundred megawatt-hours at
 // our assumptions. Llama 3.1 405B is over a hundred times more: about two months of a 16,000-GPU cluster,
-// tens of millions of dollars and tens of gigawatt-hours (Meta reports 30.8 million GPU-hours for it, close
-// to our 27 million). On this machine, GPT-3 would take hundreds of thousands of years. The mathematics is
-// the same as in lesson 10; only the scale differs — which is exactly what "not magic" means.
+// tens of millions of dollars and tens of gigawatt-hours (Meta's Llama 3.1 model card reports 30.84
+// million H100-hours, close to our 27 million). On this machine, GPT-3 would take hundreds of thousands
+// of years. The mathematics is the same as in lesson 10; only the scale differs — which is exactly what
+// "not magic" means.
 //
 // ## Takeaways
 // - Training costs about `6 · N` FLOPs per token: `C = 6 · N · D` for a whole run.
