@@ -391,14 +391,25 @@ func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, sr
 	// The watchdog turns a cancelled ctx into the cooperative flag, then into yaegi's cancel.
 	inner, cancelInner := context.WithCancel(context.Background())
 	defer cancelInner()
+	// The watchdog is waited for before Execute returns (close(done) runs first, then Wait), so a
+	// cancel that races with the cell's end can never set the flag during the next cell.
+	var watchdog sync.WaitGroup
+	defer watchdog.Wait()
 	done := make(chan struct{})
 	defer close(done)
 	var interrupted, forced atomic.Bool
+	watchdog.Add(1)
 	go func() {
+		defer watchdog.Done()
 		select {
 		case <-done:
 			return
 		case <-ctx.Done():
+		}
+		select {
+		case <-done: // both were ready: the cell has already ended, nothing to interrupt
+			return
+		default:
 		}
 		interrupted.Store(true)
 		atomic.StoreInt32(&s.stop, 1)

@@ -99,6 +99,7 @@ func init() {
 		"Scalar":                       reflect.ValueOf(nn.Scalar),
 		"Seed":                         reflect.ValueOf(nn.Seed),
 		"SetGradEnabled":               reflect.ValueOf(nn.SetGradEnabled),
+		"SetInterrupt":                 reflect.ValueOf(nn.SetInterrupt),
 		"Stack":                        reflect.ValueOf(nn.Stack),
 		"StateDict":                    reflect.ValueOf(nn.StateDict),
 		"TrainBPE":                     reflect.ValueOf(nn.TrainBPE),

@@ -34,6 +34,7 @@ func SetGradEnabled(on bool) bool {
 
 // record attaches an operation to out when any input needs a gradient and recording is on; it returns out.
 func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor)) *Tensor {
+	checkInterrupt()
 	if !GradEnabled() {
 		return out
 	}
