@@ -20,6 +20,10 @@ type HTMLer interface{ HTML() string }
 // Markdowner is a value that renders itself as Markdown.
 type Markdowner interface{ Markdown() string }
 
+// DisplaySizer is an image rendered at a high resolution that states the size, in CSS pixels, to show it
+// at (plots figures render at 2× for sharp text on high-DPI screens).
+type DisplaySizer interface{ DisplaySize() (width, height int) }
+
 // Bundle renders v as a MIME bundle and its metadata, choosing the richest form v supports, in order:
 // PNG() ([]byte, error) → image/png; SVG() ([]byte, error) → image/svg+xml; HTML() string → text/html;
 // Markdown() string → text/markdown; an image.Image → image/png. Every bundle also has text/plain:
@@ -33,6 +37,11 @@ func Bundle(v any) (data, metadata map[string]any) {
 		if err == nil {
 			var d, m map[string]any
 			if d, m, err = pngBundle(b, text); err == nil {
+				if s, ok := v.(DisplaySizer); ok { // a high-DPI image: show it at its intended size
+					if w, h := s.DisplaySize(); w > 0 && h > 0 {
+						m[MIMEPNG] = map[string]any{"width": w, "height": h}
+					}
+				}
 				return d, m
 			}
 		}

@@ -1,8 +1,10 @@
 package display
 
 import (
+	"bytes"
 	"errors"
 	"image"
+	"image/png"
 	"strings"
 	"testing"
 
@@ -99,4 +101,21 @@ func ExampleMarkdown() {
 	// Output:
 	// # Loss went down
 	// [1 2]
+}
+
+type sizedPNG struct{ b []byte }
+
+func (s sizedPNG) PNG() ([]byte, error)             { return s.b, nil }
+func (s sizedPNG) DisplaySize() (width, height int) { return 80, 50 }
+
+func TestBundleUsesDisplaySize(t *testing.T) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 160, 100))); err != nil {
+		t.Fatal(err)
+	}
+	_, meta := Bundle(sizedPNG{buf.Bytes()})
+	m, _ := meta[MIMEPNG].(map[string]any)
+	if m["width"] != 80 || m["height"] != 50 {
+		t.Fatalf("image/png metadata %v, want the display size 80×50 rather than the pixel size", meta)
+	}
 }

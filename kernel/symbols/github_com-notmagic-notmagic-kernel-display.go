@@ -36,17 +36,29 @@ func init() {
 		"Update":       reflect.ValueOf(display.Update),
 
 		// type definitions
-		"HTMLer":     reflect.ValueOf((*display.HTMLer)(nil)),
-		"Markdowner": reflect.ValueOf((*display.Markdowner)(nil)),
-		"PNGer":      reflect.ValueOf((*display.PNGer)(nil)),
-		"SVGer":      reflect.ValueOf((*display.SVGer)(nil)),
+		"DisplaySizer": reflect.ValueOf((*display.DisplaySizer)(nil)),
+		"HTMLer":       reflect.ValueOf((*display.HTMLer)(nil)),
+		"Markdowner":   reflect.ValueOf((*display.Markdowner)(nil)),
+		"PNGer":        reflect.ValueOf((*display.PNGer)(nil)),
+		"SVGer":        reflect.ValueOf((*display.SVGer)(nil)),
 
 		// interface wrapper definitions
-		"_HTMLer":     reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_HTMLer)(nil)),
-		"_Markdowner": reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_Markdowner)(nil)),
-		"_PNGer":      reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_PNGer)(nil)),
-		"_SVGer":      reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_SVGer)(nil)),
+		"_DisplaySizer": reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_DisplaySizer)(nil)),
+		"_HTMLer":       reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_HTMLer)(nil)),
+		"_Markdowner":   reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_Markdowner)(nil)),
+		"_PNGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_PNGer)(nil)),
+		"_SVGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_SVGer)(nil)),
 	}
+}
+
+// _github_com_notmagic_notmagic_kernel_display_DisplaySizer is an interface wrapper for DisplaySizer type
+type _github_com_notmagic_notmagic_kernel_display_DisplaySizer struct {
+	IValue       interface{}
+	WDisplaySize func() (width int, height int)
+}
+
+func (W _github_com_notmagic_notmagic_kernel_display_DisplaySizer) DisplaySize() (width int, height int) {
+	return W.WDisplaySize()
 }
 
 // _github_com_notmagic_notmagic_kernel_display_HTMLer is an interface wrapper for HTMLer type
