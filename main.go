@@ -13,6 +13,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 
@@ -72,7 +74,9 @@ func main() {
 			fmt.Fprintf(os.Stderr, "notmagic %s: not available in this build yet\n", name)
 			os.Exit(2)
 		}
-		if err := c.run(os.Args[2:]); err != nil {
+		if err := c.run(os.Args[2:]); errors.Is(err, flag.ErrHelp) {
+			return // -h printed the command's usage
+		} else if err != nil {
 			fmt.Fprintf(os.Stderr, "notmagic %s: %v\n", name, err)
 			os.Exit(1)
 		}

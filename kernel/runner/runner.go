@@ -18,8 +18,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/term"
 
@@ -32,8 +34,11 @@ func Main(args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	out := fs.String("out", "", "folder for images (default out/<file name>)")
 	quiet := fs.Bool("quiet", false, "do not print markdown cells")
+	quick := fs.Bool("quick", false, "quick mode: lessons take fewer steps (same as NOTMAGIC_QUICK=1)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: notmagic run FILE [--out DIR] [--quiet] [ARGS...]\n\nRuns a lesson (// %% cells) or a Go package main file.")
+		fmt.Fprintln(fs.Output(), "usage: notmagic run FILE|DIR [--out DIR] [--quiet] [--quick] [ARGS...]\n\n"+
+			"Runs a lesson (// %% cells) or a Go package main file; given a folder (e.g. lessons/), runs every\n"+
+			"lesson in it in name order, each with a fresh interpreter, images under --out/<lesson>.")
 		fs.PrintDefaults()
 	}
 	// accept flags before and after FILE
@@ -58,8 +63,14 @@ func Main(args []string) error {
 		fs.Usage()
 		return errors.New("missing FILE")
 	}
+	if *quick {
+		os.Setenv("NOTMAGIC_QUICK", "1")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if st, err := os.Stat(file); err == nil && st.IsDir() {
+		return runDir(ctx, file, Config{OutDir: *out, Quiet: *quiet, Args: rest, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin})
+	}
 	err := Run(ctx, file, Config{OutDir: *out, Quiet: *quiet, Args: rest, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin})
 	if code, ok := session.ExitCode(err); ok {
 		os.Exit(code)
@@ -337,4 +348,41 @@ func bundleText(b session.MIMEBundle) string {
 		}
 	}
 	return ""
+}
+
+// runDir runs every lesson (*.go) of dir in name order, each in a fresh session, and reports which failed.
+// With cfg.OutDir set, each lesson's images go to OutDir/<lesson>.
+func runDir(ctx context.Context, dir string, cfg Config) error {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("%s: no .go files to run", dir)
+	}
+	sort.Strings(files)
+	var failed []string
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".go")
+		c := cfg
+		if cfg.OutDir != "" {
+			c.OutDir = filepath.Join(cfg.OutDir, name)
+		}
+		fmt.Fprintf(cfg.Stdout, "\n════ %s ════\n", f)
+		start := time.Now()
+		if err := Run(ctx, f, c); err != nil {
+			fmt.Fprintf(cfg.Stderr, "%s failed after %.1fs: %v\n", f, time.Since(start).Seconds(), err)
+			failed = append(failed, f)
+			continue
+		}
+		fmt.Fprintf(cfg.Stdout, "──── %s: ok in %.1fs\n", f, time.Since(start).Seconds())
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("%d of %d lessons failed: %s", len(failed), len(files), strings.Join(failed, ", "))
+	}
+	fmt.Fprintf(cfg.Stdout, "\nall %d lessons ran\n", len(files))
+	return nil
 }

@@ -159,3 +159,30 @@ func TestBinary(t *testing.T) {
 		t.Errorf("exit code: %v", err)
 	}
 }
+
+func TestRunDir(t *testing.T) {
+	dir := t.TempDir()
+	lessons := map[string]string{
+		"01_ok.go":   "//go:build ignore\n\n// %%\nfmt.Println(\"first lesson\")\n",
+		"02_bad.go":  "//go:build ignore\n\n// %%\nx := undefinedThing\n",
+		"03_last.go": "//go:build ignore\n\n// %%\nfmt.Println(\"third lesson\")\n",
+	}
+	for name, src := range lessons {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errb bytes.Buffer
+	err := runDir(context.Background(), dir, Config{OutDir: filepath.Join(t.TempDir(), "out"), Stdout: &out, Stderr: &errb})
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 lessons failed") || !strings.Contains(err.Error(), "02_bad.go") {
+		t.Fatalf("error %v, want one failed lesson named", err)
+	}
+	// A failing lesson does not stop the others, and they run in name order.
+	o := out.String()
+	if i, j := strings.Index(o, "first lesson"), strings.Index(o, "third lesson"); i < 0 || j < i {
+		t.Errorf("lessons did not all run in order:\n%s", o)
+	}
+	if err := runDir(context.Background(), t.TempDir(), Config{Stdout: &out, Stderr: &errb}); err == nil {
+		t.Error("an empty folder ran without error")
+	}
+}
