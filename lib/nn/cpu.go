@@ -100,8 +100,6 @@ func (cpuBackend) Scatter(dst Buffer, offset int, strides []int, src Buffer, sha
 	walk(shape, offset, strides, func(i, j int) { d[j] += s[i] })
 }
 
-func gelu(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
-
 func (cpuBackend) Unary(op UnaryOp, dst, x Buffer, p float32) {
 	d, s := host(dst), host(x)
 	s = s[:len(d)]
@@ -139,9 +137,11 @@ func (cpuBackend) Unary(op UnaryOp, dst, x Buffer, p float32) {
 			}
 		}
 	case OpGELU:
-		for i, v := range s {
-			d[i] = float32(gelu(float64(v)))
-		}
+		parallelRange(len(d), parallelMin/8, func(lo, hi int) {
+			for i, v := range s[lo:hi] {
+				d[lo+i] = geluFast(v)
+			}
+		})
 	case OpPow:
 		for i, v := range s {
 			d[i] = float32(math.Pow(float64(v), float64(p)))
@@ -202,12 +202,12 @@ func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
 			}
 		}
 	case OpGELU:
-		for i, v := range g {
-			a := float64(xs[i])
-			cdf := 0.5 * (1 + math.Erf(a/math.Sqrt2))
-			pdf := math.Exp(-0.5*a*a) / math.Sqrt(2*math.Pi)
-			gx[i] += v * float32(cdf+a*pdf)
-		}
+		parallelRange(len(g), parallelMin/8, func(lo, hi int) {
+			xs := xs[lo:hi]
+			for i, v := range g[lo:hi] {
+				gx[lo+i] += v * geluGradFast(xs[i])
+			}
+		})
 	case OpPow:
 		if p == 0 { // x⁰ = 1 is constant (and 0·0⁻¹ would be NaN at x = 0)
 			break

@@ -1,0 +1,98 @@
+package nn
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// geluRef is x·Φ(x) through math.Erfc, exact in the left tail where 1+erf(x/√2) cancels.
+func geluRef(x float64) float64 { return 0.5 * x * math.Erfc(-x/math.Sqrt2) }
+
+// TestFastExp checks fastExp against math.Exp to 1e-8 relative.
+func TestFastExp(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 200000; i++ {
+		x := (r.Float64()*2 - 1) * 700
+		if i%2 == 0 {
+			x /= 100
+		}
+		want, got := math.Exp(x), fastExp(x)
+		if math.Abs(got-want) > 1e-8*want {
+			t.Fatalf("fastExp(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if fastExp(-800) != 0 || !math.IsInf(fastExp(800), 1) {
+		t.Fatal("fastExp limits")
+	}
+}
+
+// TestFastGELU checks the fast GELU and its derivative against the math.Erfc forms:
+// the value within 5e-7 relative (plus 1e-30 absolute), the derivative within 5e-7 absolute.
+func TestFastGELU(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	xs := []float64{0, 1, -1, 1e-8, -1e-8, 5, -5, 9, -9, 20, -20, 40, -40}
+	for i := 0; i < 200000; i++ {
+		xs = append(xs, r.NormFloat64()*3)
+	}
+	for _, x := range xs {
+		x32 := float32(x)
+		a := float64(x32)
+		want := geluRef(a)
+		got := float64(geluFast(x32))
+		if math.Abs(got-want) > 5e-7*math.Abs(want)+1e-30 {
+			t.Fatalf("geluFast(%v) = %v, want %v", x32, got, want)
+		}
+		cdf := 0.5 * math.Erfc(-a/math.Sqrt2)
+		dwant := cdf + a*math.Exp(-0.5*a*a)/math.Sqrt(2*math.Pi)
+		if dg := float64(geluGradFast(x32)); math.Abs(dg-dwant) > 5e-7 {
+			t.Fatalf("geluGradFast(%v) = %v, want %v", x32, dg, dwant)
+		}
+	}
+}
+
+// TestParallelRange checks that every index is visited exactly once for sizes around the split points.
+func TestParallelRange(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 17, 65, parallelMin - 1, parallelMin, parallelMin + 1, 3*parallelMin + 7} {
+		seen := make([]int32, n)
+		parallelRange(n, parallelMin, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				seen[i]++
+			}
+		})
+		for i, c := range seen {
+			if c != 1 {
+				t.Fatalf("n=%d: index %d visited %d times", n, i, c)
+			}
+		}
+	}
+}
+
+// TestGELUBackendSizes runs the CPU backend's GELU and its gradient at edge sizes (serial and
+// parallel paths) against the reference formulas.
+func TestGELUBackendSizes(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for _, n := range []int{1, 7, 17, 65, parallelMin/8 - 1, parallelMin/8 + 1, 100003} {
+		x := make([]float32, n)
+		dy := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 2)
+			dy[i] = float32(r.NormFloat64())
+		}
+		y := CPU.Alloc(n)
+		CPU.Unary(OpGELU, y, cpuBuffer(x), 0)
+		dx := CPU.FromHost(make([]float32, n))
+		CPU.UnaryGrad(OpGELU, dx, cpuBuffer(x), y, cpuBuffer(dy), 0)
+		yh, dxh := host(y), host(dx)
+		for i, v := range x {
+			a := float64(v)
+			if want := geluRef(a); math.Abs(float64(yh[i])-want) > 5e-7*math.Abs(want)+1e-30 {
+				t.Fatalf("n=%d: gelu(%v) = %v, want %v", n, v, yh[i], want)
+			}
+			d := 0.5*math.Erfc(-a/math.Sqrt2) + a*math.Exp(-0.5*a*a)/math.Sqrt(2*math.Pi)
+			if want := d * float64(dy[i]); math.Abs(float64(dxh[i])-want) > 1e-6*(1+math.Abs(float64(dy[i]))) {
+				t.Fatalf("n=%d: dgelu(%v) = %v, want %v", n, v, dxh[i], want)
+			}
+		}
+	}
+}
