@@ -168,6 +168,14 @@ func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	B, T, C := x.shape[0], x.shape[1], x.shape[2]
 	H := a.Heads
 	D := C / H
+	if fa, ok := x.backend().(FusedAttention); ok && (a.Dropout == 0 || !a.train) && T > 0 && D > 0 {
+		y, att := causalAttention(fa, a.QKV.Forward(x), H)
+		var weights *Tensor
+		if keep {
+			weights = att
+		}
+		return a.Proj.Forward(y), weights
+	}
 	// [B, T, 3C] → [3, B, H, T, D]
 	qkv := a.QKV.Forward(x).Reshape(B, T, 3, H, D).Permute(2, 0, 3, 1, 4)
 	q, k, v := qkv.Index(0, 0), qkv.Index(0, 1), qkv.Index(0, 2)
