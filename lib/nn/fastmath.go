@@ -74,11 +74,22 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 	return cdf, pdf
 }
 
+// normCDF returns Φ(x) (normCDFPDF without the density).
+func normCDF(x float64) float64 {
+	u := (x - phiLo) * phiScale
+	if !(u >= 0 && u < phiNodes) {
+		return 0.5 * math.Erfc(-x/math.Sqrt2)
+	}
+	i := int(u)
+	t := u - float64(i)
+	n0, n1 := &phiTable[i], &phiTable[i+1]
+	return n0.cdf + t*t*(3-2*t)*(n1.cdf-n0.cdf) + t*(1-t)*((1-t)*n0.hpdf-t*n1.hpdf)
+}
+
 // geluFast is x·Φ(x), the exact-form GELU, with relative error about 1e-7 before rounding to float32.
 func geluFast(x float32) float32 {
 	a := float64(x)
-	cdf, _ := normCDFPDF(a)
-	return float32(a * cdf)
+	return float32(a * normCDF(a))
 }
 
 // geluGradFast is d/dx x·Φ(x) = Φ(x) + x·φ(x), with absolute error below 1e-9 before rounding.
