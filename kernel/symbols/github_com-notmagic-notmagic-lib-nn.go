@@ -124,6 +124,7 @@ func init() {
 		"Dataset":             reflect.ValueOf((*nn.Dataset)(nil)),
 		"EmbeddingLayer":      reflect.ValueOf((*nn.EmbeddingLayer)(nil)),
 		"Error":               reflect.ValueOf((*nn.Error)(nil)),
+		"FusedAttention":      reflect.ValueOf((*nn.FusedAttention)(nil)),
 		"GPT":                 reflect.ValueOf((*nn.GPT)(nil)),
 		"LayerNormLayer":      reflect.ValueOf((*nn.LayerNormLayer)(nil)),
 		"Linear":              reflect.ValueOf((*nn.Linear)(nil)),
@@ -141,11 +142,12 @@ func init() {
 		"UnaryOp":             reflect.ValueOf((*nn.UnaryOp)(nil)),
 
 		// interface wrapper definitions
-		"_Backend":   reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
-		"_Buffer":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
-		"_Module":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Module)(nil)),
-		"_Optimizer": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Optimizer)(nil)),
-		"_Tokenizer": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Tokenizer)(nil)),
+		"_Backend":        reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
+		"_Buffer":         reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
+		"_FusedAttention": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedAttention)(nil)),
+		"_Module":         reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Module)(nil)),
+		"_Optimizer":      reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Optimizer)(nil)),
+		"_Tokenizer":      reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Tokenizer)(nil)),
 	}
 }
 
@@ -259,6 +261,20 @@ func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Backend() nn.Backend {
 }
 func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Len() int {
 	return W.WLen()
+}
+
+// _github_com_notmagic_notmagic_lib_nn_FusedAttention is an interface wrapper for FusedAttention type
+type _github_com_notmagic_notmagic_lib_nn_FusedAttention struct {
+	IValue               interface{}
+	WCausalAttention     func(y nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32)
+	WCausalAttentionGrad func(dqkv nn.Buffer, dy nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32)
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_FusedAttention) CausalAttention(y nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32) {
+	W.WCausalAttention(y, att, qkv, B, T, H, D, scale)
+}
+func (W _github_com_notmagic_notmagic_lib_nn_FusedAttention) CausalAttentionGrad(dqkv nn.Buffer, dy nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32) {
+	W.WCausalAttentionGrad(dqkv, dy, att, qkv, B, T, H, D, scale)
 }
 
 // _github_com_notmagic_notmagic_lib_nn_Module is an interface wrapper for Module type
