@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+
+	"github.com/notmagic/notmagic/internal/atomicfile"
 )
 
 // InstallOptions says where and how to write the kernelspec. At most one of User (the default), SysPrefix,
@@ -156,34 +158,11 @@ func Install(o InstallOptions) (string, error) {
 		files[fmt.Sprintf("logo-%dx%d.png", size, size)] = buf.Bytes()
 	}
 	for name, data := range files {
-		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), data); err != nil {
 			return "", fmt.Errorf("kernelspec: %w", err)
 		}
 	}
 	return dir, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside name and renames it over name.
-func writeFileAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), name)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-	}
-	return werr
 }
 
 // InstallMain runs `notmagic install [--user|--sys-prefix|--prefix DIR|--kernels-dir DIR] [--name N]

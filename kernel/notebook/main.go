@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/notmagic/notmagic/internal/atomicfile"
 )
 
 // Convert reads a percent-format lesson and returns its notebook: executed through a fresh interpreter
@@ -73,28 +75,6 @@ func Lessons(dir string) ([]string, error) {
 // NotebookPath returns the notebook that a lesson becomes in outDir: the same base name with .ipynb.
 func NotebookPath(lessonPath, outDir string) string {
 	return filepath.Join(outDir, strings.TrimSuffix(filepath.Base(lessonPath), ".go")+".ipynb")
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it over path.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-	}
-	return werr
 }
 
 // Main is `notmagic notebook [flags] [LESSON.go ...]`: it turns lessons (default: every lessons/*.go)
@@ -169,7 +149,7 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 		path := NotebookPath(f, *out)
-		if err := writeAtomic(path, b); err != nil {
+		if err := atomicfile.WriteFile(path, b); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%s → %s (%d KB, %.1fs)\n", f, path, len(b)/1024, time.Since(start).Seconds())
