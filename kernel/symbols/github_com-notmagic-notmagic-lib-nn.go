@@ -122,9 +122,11 @@ func init() {
 		"Checkpoint":          reflect.ValueOf((*nn.Checkpoint)(nil)),
 		"Config":              reflect.ValueOf((*nn.Config)(nil)),
 		"Dataset":             reflect.ValueOf((*nn.Dataset)(nil)),
+		"DropoutMasker":       reflect.ValueOf((*nn.DropoutMasker)(nil)),
 		"EmbeddingLayer":      reflect.ValueOf((*nn.EmbeddingLayer)(nil)),
 		"Error":               reflect.ValueOf((*nn.Error)(nil)),
 		"FusedAttention":      reflect.ValueOf((*nn.FusedAttention)(nil)),
+		"FusedCausalSoftmax":  reflect.ValueOf((*nn.FusedCausalSoftmax)(nil)),
 		"GPT":                 reflect.ValueOf((*nn.GPT)(nil)),
 		"LayerNormLayer":      reflect.ValueOf((*nn.LayerNormLayer)(nil)),
 		"Linear":              reflect.ValueOf((*nn.Linear)(nil)),
@@ -140,14 +142,18 @@ func init() {
 		"Tensor":              reflect.ValueOf((*nn.Tensor)(nil)),
 		"Tokenizer":           reflect.ValueOf((*nn.Tokenizer)(nil)),
 		"UnaryOp":             reflect.ValueOf((*nn.UnaryOp)(nil)),
+		"UninitAllocator":     reflect.ValueOf((*nn.UninitAllocator)(nil)),
 
 		// interface wrapper definitions
-		"_Backend":        reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
-		"_Buffer":         reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
-		"_FusedAttention": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedAttention)(nil)),
-		"_Module":         reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Module)(nil)),
-		"_Optimizer":      reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Optimizer)(nil)),
-		"_Tokenizer":      reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Tokenizer)(nil)),
+		"_Backend":            reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
+		"_Buffer":             reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
+		"_DropoutMasker":      reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_DropoutMasker)(nil)),
+		"_FusedAttention":     reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedAttention)(nil)),
+		"_FusedCausalSoftmax": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax)(nil)),
+		"_Module":             reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Module)(nil)),
+		"_Optimizer":          reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Optimizer)(nil)),
+		"_Tokenizer":          reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Tokenizer)(nil)),
+		"_UninitAllocator":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_UninitAllocator)(nil)),
 	}
 }
 
@@ -263,6 +269,16 @@ func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Len() int {
 	return W.WLen()
 }
 
+// _github_com_notmagic_notmagic_lib_nn_DropoutMasker is an interface wrapper for DropoutMasker type
+type _github_com_notmagic_notmagic_lib_nn_DropoutMasker struct {
+	IValue       interface{}
+	WDropoutMask func(mask nn.Buffer, p float32, seed uint64)
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_DropoutMasker) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
+	W.WDropoutMask(mask, p, seed)
+}
+
 // _github_com_notmagic_notmagic_lib_nn_FusedAttention is an interface wrapper for FusedAttention type
 type _github_com_notmagic_notmagic_lib_nn_FusedAttention struct {
 	IValue               interface{}
@@ -275,6 +291,20 @@ func (W _github_com_notmagic_notmagic_lib_nn_FusedAttention) CausalAttention(y n
 }
 func (W _github_com_notmagic_notmagic_lib_nn_FusedAttention) CausalAttentionGrad(dqkv nn.Buffer, dy nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32) {
 	W.WCausalAttentionGrad(dqkv, dy, att, qkv, B, T, H, D, scale)
+}
+
+// _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax is an interface wrapper for FusedCausalSoftmax type
+type _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax struct {
+	IValue             interface{}
+	WCausalSoftmax     func(out nn.Buffer, y nn.Buffer, x nn.Buffer, rows int, T int, scale float32, p float32, seed uint64)
+	WCausalSoftmaxGrad func(dx nn.Buffer, y nn.Buffer, dout nn.Buffer, rows int, T int, scale float32, p float32, seed uint64)
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax) CausalSoftmax(out nn.Buffer, y nn.Buffer, x nn.Buffer, rows int, T int, scale float32, p float32, seed uint64) {
+	W.WCausalSoftmax(out, y, x, rows, T, scale, p, seed)
+}
+func (W _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax) CausalSoftmaxGrad(dx nn.Buffer, y nn.Buffer, dout nn.Buffer, rows int, T int, scale float32, p float32, seed uint64) {
+	W.WCausalSoftmaxGrad(dx, y, dout, rows, T, scale, p, seed)
 }
 
 // _github_com_notmagic_notmagic_lib_nn_Module is an interface wrapper for Module type
@@ -337,4 +367,14 @@ func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) Kind() string {
 }
 func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) VocabSize() int {
 	return W.WVocabSize()
+}
+
+// _github_com_notmagic_notmagic_lib_nn_UninitAllocator is an interface wrapper for UninitAllocator type
+type _github_com_notmagic_notmagic_lib_nn_UninitAllocator struct {
+	IValue       interface{}
+	WAllocUninit func(n int) nn.Buffer
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_UninitAllocator) AllocUninit(n int) nn.Buffer {
+	return W.WAllocUninit(n)
 }

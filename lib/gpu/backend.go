@@ -106,6 +106,21 @@ func (be *Backend) Alloc(n int) nn.Buffer {
 	return b
 }
 
+// AllocUninit implements nn.UninitAllocator: a buffer whose contents are whatever its memory held,
+// for outputs that a kernel overwrites entirely, which saves Alloc's fill (a pass over the memory).
+// With poisonUninit set (the tests do) it is filled with NaN instead, so that an op which leaves part
+// of such an output unwritten fails the comparisons with the CPU.
+func (be *Backend) AllocUninit(n int) nn.Buffer {
+	b := be.alloc(n)
+	if poisonUninit {
+		be.d.memsetAsync(b.ptr, math.Float32bits(float32(math.NaN())), n)
+	}
+	return b
+}
+
+// poisonUninit makes AllocUninit fill its buffers with NaN (for tests).
+var poisonUninit = false
+
 // FromHost returns a new buffer holding a copy of v (queued: it returns before the copy is done).
 func (be *Backend) FromHost(v []float32) nn.Buffer {
 	b := be.alloc(len(v))
@@ -246,6 +261,12 @@ func (be *Backend) Reduce(op nn.ReduceOp, dst, x nn.Buffer, outer, n, inner int)
 // else the tiled PTX GEMM.
 func (be *Backend) MatMul(dst, a, b nn.Buffer, batch, m, n, k int, transA, transB bool, strideA, strideB int, accumulate bool) {
 	if batch == 0 || m == 0 || n == 0 {
+		return
+	}
+	if k == 0 { // an empty sum: dst = 0 (or unchanged when accumulating)
+		if !accumulate {
+			be.Fill(dst, 0)
+		}
 		return
 	}
 	beta := float32(0)

@@ -27,6 +27,44 @@ func (be *Backend) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
 	be.d.launch1(kDropoutMask, be.grid(n), threadsElementwise, &a)
 }
 
+// CausalSoftmax implements nn.FusedCausalSoftmax: the attention softmax with its scale, causal mask
+// and dropout in one pass over the scores (kernels/nn.cu), instead of the five passes and four
+// T×T-sized tensors per layer of scale, mask, softmax, mask draw and multiply.
+func (be *Backend) CausalSoftmax(out, y, x nn.Buffer, rows, T int, scale, p float32, seed uint64) {
+	checkCausal("CausalSoftmax", rows, T, p, out, y, x)
+	if rows == 0 {
+		return
+	}
+	var a args
+	a.ptr(be.dev(out)).ptr(be.dev(y)).ptr(be.dev(x)).i32(rows).i32(T).f32(scale).f32(p).i64(int(seed))
+	be.d.launch1(kCausalSoftmax, rowGrid(rows), rowThreads(T), &a)
+}
+
+// CausalSoftmaxGrad implements nn.FusedCausalSoftmax: dx = the gradient through CausalSoftmax.
+func (be *Backend) CausalSoftmaxGrad(dx, y, dout nn.Buffer, rows, T int, scale, p float32, seed uint64) {
+	checkCausal("CausalSoftmaxGrad", rows, T, p, dx, y, dout)
+	if rows == 0 {
+		return
+	}
+	var a args
+	a.ptr(be.dev(dx)).ptr(be.dev(y)).ptr(be.dev(dout)).i32(rows).i32(T).f32(scale).f32(p).i64(int(seed))
+	be.d.launch1(kCausalSoftmaxGrad, rowGrid(rows), rowThreads(T), &a)
+}
+
+func checkCausal(op string, rows, T int, p float32, bufs ...nn.Buffer) {
+	if p < 0 || p >= 1 {
+		panic(fmt.Errorf("gpu: %s: dropout probability %v must be in [0, 1)", op, p))
+	}
+	if T <= 0 || rows%T != 0 {
+		panic(fmt.Errorf("gpu: %s: %d rows are not blocks of T = %d", op, rows, T))
+	}
+	for _, b := range bufs {
+		if b.Len() != rows*T {
+			panic(fmt.Errorf("gpu: %s: a buffer of %d values for %d rows of %d", op, b.Len(), rows, T))
+		}
+	}
+}
+
 // dropoutMaskHost is DropoutMask's hash on the host: the reference the kernel is tested against.
 func dropoutMaskHost(n int, p float32, seed uint64) []float32 {
 	scale := 1 / (1 - p)

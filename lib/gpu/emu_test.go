@@ -80,6 +80,7 @@ func TestEmulatedDevice(t *testing.T) {
 	be.d.useBlas.Store(true)
 	t.Logf("op cases: %v", time.Since(start))
 	checkDropoutMask(t, be)
+	checkDropoutAndClip(t, "cudaemu")
 	checkAutograd(t, "cudaemu")
 	checkGPTStep(t, "cudaemu")
 	s := be.d.alloc.Stats()

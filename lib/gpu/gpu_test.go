@@ -407,6 +407,23 @@ func compareOp(t *testing.T, be nn.Backend, c opCase) {
 	}
 }
 
+// scaledErr is the largest |got − want| over the largest |want| (NaN never passes).
+func scaledErr(got, want []float32) float64 {
+	if len(got) != len(want) {
+		return math.Inf(1)
+	}
+	var scale, worst float64
+	for i := range want {
+		g, w := float64(got[i]), float64(want[i])
+		if math.IsNaN(g) || math.IsNaN(w) || math.IsInf(g, 0) || math.IsInf(w, 0) {
+			return math.Inf(1)
+		}
+		scale = math.Max(scale, math.Abs(w))
+		worst = math.Max(worst, math.Abs(g-w))
+	}
+	return worst / math.Max(scale, 1e-30)
+}
+
 func head(v []float32) []float32 { return v[:min(len(v), 6)] }
 
 // TestOpsMatchCPU compares every backend method with the CPU backend on random inputs.
@@ -484,7 +501,11 @@ func TestMatMulMatchesCPU(t *testing.T) {
 	}
 }
 
-// TestTF32 checks cuBLAS with TF32 tensor cores on: within 1e-2 of the CPU, as the issue allows.
+// TestTF32 checks cuBLAS with TF32 tensor cores on: within 1e-2 of the CPU, as the issue allows,
+// relative to the product's scale (scaledErr). TF32 keeps 10 bits of each input's mantissa, so a
+// term's error is about 2⁻¹¹·|a·b| and a sum of k = 512 such terms is off by ~√k·2⁻¹¹ of a typical
+// term; an element near zero has a large error relative to itself (2.6% was seen on an H200), which is
+// not a TF32 fault. The test also checks that TF32 really is in use: exact float32 would be within 1e-5.
 func TestTF32(t *testing.T) {
 	be := requireGPU(t)
 	info, _ := DeviceInfo()
@@ -496,11 +517,22 @@ func TestTF32(t *testing.T) {
 	}
 	defer SetTF32(false)
 	av, bv := data(41, 256*512, 1, 0, false), data(42, 512*128, 1, 0, false)
-	compareOp(t, be, opCase{name: "matmul/tf32", tol: 1e-2, run: func(b nn.Backend) []nn.Buffer {
+	product := func(b nn.Backend) []float32 {
 		d := b.Alloc(256 * 128)
 		b.MatMul(d, b.FromHost(av), b.FromHost(bv), 1, 256, 128, 512, false, false, 0, 0, false)
-		return []nn.Buffer{d}
-	}})
+		out := make([]float32, d.Len())
+		b.ToHost(out, d)
+		return out
+	}
+	got, want := product(be), product(nn.CPU)
+	e := scaledErr(got, want)
+	t.Logf("TF32 product: largest error %.2g of the largest value", e)
+	if e > 1e-2 {
+		t.Errorf("TF32 product off by %.3g of its scale (> 1e-2): first values %v, cpu %v", e, head(got), head(want))
+	}
+	if e < 1e-6 {
+		t.Errorf("TF32 product within %.2g of float32: TF32 does not seem to be in use", e)
+	}
 }
 
 // TestBadInputsOnGPU checks that misuse reports a clear error instead of reading out of bounds.
@@ -665,3 +697,122 @@ func checkDropoutMask(t *testing.T, be *Backend) {
 }
 
 func TestDropoutMaskOnGPU(t *testing.T) { checkDropoutMask(t, requireGPU(t)) }
+
+// checkDropoutAndClip checks the two places where lib/nn keeps work on the device through optional
+// interfaces: nn.Dropout draws its mask with DropoutMask (the same mask as the host hash of the seed
+// that lib/nn's generator hands it), and nn.ClipGradNorm sums the squared gradients on the device and
+// scales them there, agreeing with the CPU (float64 sum on the host) within 1e-5.
+func checkDropoutAndClip(t *testing.T, device string) {
+	x := nn.Randn(3, 7, 11)
+	nn.Seed(5)
+	got := nn.Dropout(x.To(device), 0.25, true).Data()
+	// The seed lib/nn's generator hands the device after nn.Seed(5) (its PCG seeding, see nn.Seed).
+	mask := dropoutMaskHost(x.Len(), 0.25, rand.New(rand.NewPCG(5, 5^0x9e3779b97f4a7c15)).Uint64())
+	for i, v := range x.Data() {
+		if want := v * mask[i]; got[i] != want {
+			t.Fatalf("dropout on %s: element %d is %v, want %v (the device mask of the same seed)", device, i, got[i], want)
+		}
+	}
+	checkCausalSoftmax(t, device)
+	params := func(dev string) []*nn.Param {
+		nn.Seed(9)
+		var ps []*nn.Param
+		loss := nn.Scalar(0).To(dev)
+		for i, shape := range [][]int{{64, 33}, {1000}, {5}} {
+			w := nn.Randn(shape...).To(dev).SetRequiresGrad(true)
+			c := nn.Randn(shape...).To(dev)
+			loss = loss.Add(w.Mul(c).Sum())
+			ps = append(ps, &nn.Param{Name: fmt.Sprint("p", i), Value: w})
+		}
+		ps = append(ps, &nn.Param{Name: "unused", Value: nn.Zeros(3).To(dev).SetRequiresGrad(true)})
+		loss.Backward()
+		return ps
+	}
+	pc, pg := params("cpu"), params(device)
+	for _, maxNorm := range []float32{1e6, 0.5} {
+		nc, ng := nn.ClipGradNorm(pc, maxNorm), nn.ClipGradNorm(pg, maxNorm)
+		if e := relErr([]float32{ng}, []float32{nc}); e > 1e-5 || ng != ng {
+			t.Fatalf("ClipGradNorm(max %v): norm %v on %s, %v on the CPU", maxNorm, ng, device, nc)
+		}
+		for i := range pc[:3] {
+			if e := relErr(pg[i].Value.Grad().Data(), pc[i].Value.Grad().Data()); e > 1e-5 {
+				t.Errorf("ClipGradNorm(max %v): gradient of %s: relative error %.3g", maxNorm, pc[i].Name, e)
+			}
+		}
+	}
+}
+
+func TestDropoutAndClipOnGPU(t *testing.T) {
+	requireGPU(t)
+	checkDropoutAndClip(t, "cuda")
+}
+
+// TestMain poisons uninitialised buffers (NaN) for every comparison, so an op that leaves part of an
+// output from AllocUninit unwritten fails; the timing (NOTMAGIC_GPU_BENCH=1) runs as users do.
+func TestMain(m *testing.M) {
+	poisonUninit = os.Getenv("NOTMAGIC_GPU_BENCH") != "1"
+	os.Exit(m.Run())
+}
+
+// checkCausalSoftmax compares the fused causal softmax with dropout (nn.FusedCausalSoftmax) against a
+// float64 reference on the host: the weights before and after dropout (with the host hash's mask) and
+// the gradient scale·y·(d − Σ y·d), d = dout·mask/(1−p), within 1e-5 relative.
+func checkCausalSoftmax(t *testing.T, device string) {
+	be, err := nn.BackendFor(device)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := be.(nn.FusedCausalSoftmax)
+	for _, c := range []struct {
+		n, T  int
+		scale float32
+		p     float32
+		seed  uint64
+	}{{1, 1, 1, 0.5, 1}, {3, 7, 0.4, 0.2, 99}, {2, 33, 0.125, 0, 5}, {4, 300, 0.1, 0.1, 1 << 40}} {
+		rows := c.n * c.T
+		x, dout := data(7, rows*c.T, 3, 0, false), data(8, rows*c.T, 1, 0, false)
+		out, y, dx := be.Alloc(rows*c.T), be.Alloc(rows*c.T), be.Alloc(rows*c.T)
+		if c.p == 0 {
+			out = y
+		}
+		fs.CausalSoftmax(out, y, be.FromHost(x), rows, c.T, c.scale, c.p, c.seed)
+		fs.CausalSoftmaxGrad(dx, y, be.FromHost(dout), rows, c.T, c.scale, c.p, c.seed)
+		mask := dropoutMaskHost(rows*c.T, c.p, c.seed)
+		wantY, wantOut, wantDX := make([]float32, rows*c.T), make([]float32, rows*c.T), make([]float32, rows*c.T)
+		for r := 0; r < rows; r++ {
+			i, base := r%c.T, r*c.T
+			mx := math.Inf(-1)
+			for j := 0; j <= i; j++ {
+				mx = math.Max(mx, float64(c.scale)*float64(x[base+j]))
+			}
+			var sum, acc float64
+			e := make([]float64, i+1)
+			for j := range e {
+				e[j] = math.Exp(float64(c.scale)*float64(x[base+j]) - mx)
+				sum += e[j]
+			}
+			d := make([]float64, i+1)
+			for j := range e {
+				e[j] /= sum
+				d[j] = float64(dout[base+j]) * float64(mask[base+j])
+				acc += e[j] * d[j]
+			}
+			for j := range e {
+				wantY[base+j] = float32(e[j])
+				wantOut[base+j] = float32(e[j] * float64(mask[base+j]))
+				wantDX[base+j] = float32(float64(c.scale) * e[j] * (d[j] - acc))
+			}
+		}
+		for _, o := range []struct {
+			name string
+			got  nn.Buffer
+			want []float32
+		}{{"weights", y, wantY}, {"weights after dropout", out, wantOut}, {"gradient", dx, wantDX}} {
+			g := make([]float32, o.got.Len())
+			be.ToHost(g, o.got)
+			if e := relErr(g, o.want); e > 1e-5 {
+				t.Errorf("causal softmax %+v on %s: %s: relative error %.3g (first %v, want %v)", c, device, o.name, e, head(g), head(o.want))
+			}
+		}
+	}
+}

@@ -43,6 +43,8 @@ const (
 	kSgemm
 	kSgemm128
 	kDropoutMask
+	kCausalSoftmax
+	kCausalSoftmaxGrad
 	numKernels
 )
 
@@ -72,6 +74,8 @@ var kernelNames = [numKernels]string{
 	kSgemm:               "nm_sgemm",
 	kSgemm128:            "nm_sgemm_128",
 	kDropoutMask:         "nm_dropout_mask",
+	kCausalSoftmax:       "nm_causal_softmax",
+	kCausalSoftmaxGrad:   "nm_causal_softmax_grad",
 }
 
 func (k kernelID) String() string { return kernelNames[k] }

@@ -59,6 +59,8 @@ func TestLaunchSignatures(t *testing.T) {
 		c.run(be)
 	}
 	be.DropoutMask(be.Alloc(1000), 0.2, 7)
+	be.CausalSoftmax(be.Alloc(2*5*5), be.Alloc(2*5*5), be.Alloc(2*5*5), 10, 5, 0.5, 0.1, 3)
+	be.CausalSoftmaxGrad(be.Alloc(2*5*5), be.Alloc(2*5*5), be.Alloc(2*5*5), 10, 5, 0.5, 0.1, 3)
 	jobs := finish() // cuBLAS is not loaded on a recording device: MatMul used the PTX GEMM
 
 	used := map[kernelID]int{}

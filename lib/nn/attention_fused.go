@@ -112,3 +112,42 @@ func (cpuBackend) CausalAttentionGrad(dqkv, dy, att, qkv Buffer, B, T, H, D int,
 		}
 	})
 }
+
+// FusedCausalSoftmax is an optional Backend extension for attention with dropout, where
+// FusedAttention does not apply: the softmax of the scaled, causally masked scores and the dropout of
+// its result in one pass, with the dropout mask redrawn from its seed in the backward pass instead of
+// stored. x, y and out hold rows = n·T rows of T values (n blocks of T×T scores); row r is position
+// r mod T, which sees the columns j ≤ r mod T.
+type FusedCausalSoftmax interface {
+	// CausalSoftmax writes y = softmax(scale·x) over each row's visible columns (0 elsewhere) and,
+	// when p > 0, out = y with each element dropped with probability p (drawn from seed and the
+	// element's index) and the rest scaled by 1/(1−p). With p == 0, out and y are the same buffer.
+	CausalSoftmax(out, y, x Buffer, rows, T int, scale, p float32, seed uint64)
+	// CausalSoftmaxGrad writes (does not add) dx = the gradient through CausalSoftmax given y and dout.
+	CausalSoftmaxGrad(dx, y, dout Buffer, rows, T int, scale, p float32, seed uint64)
+}
+
+// causalSoftmax applies a FusedCausalSoftmax to scores [..., T, T]: it returns the attention weights
+// after dropout p (in the graph) and before it (detached, for plotting).
+func causalSoftmax(fs FusedCausalSoftmax, scores *Tensor, scale, p float32) (out, probs *Tensor) {
+	T := scores.shape[len(scores.shape)-1]
+	rows := scores.Len() / max(T, 1)
+	be := scores.backend()
+	y := output(be, scores.shape)
+	out = y
+	var seed uint64
+	if p > 0 {
+		out = output(be, scores.shape)
+		seed = rng.Uint64()
+	}
+	fs.CausalSoftmax(out.buf, y.buf, scores.buf, rows, T, scale, p, seed)
+	probs = &Tensor{shape: y.shape, buf: y.buf}
+	record(out, "causal_softmax", []*Tensor{scores}, func(g *Tensor) {
+		if scores.requiresGrad {
+			dx := output(be, scores.shape)
+			fs.CausalSoftmaxGrad(dx.buf, y.buf, g.buf, rows, T, scale, p, seed)
+			accumulate(scores, dx, true)
+		}
+	})
+	return out, probs
+}

@@ -179,17 +179,27 @@ func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	// [B, T, 3C] → [3, B, H, T, D]
 	qkv := a.QKV.Forward(x).Reshape(B, T, 3, H, D).Permute(2, 0, 3, 1, 4)
 	q, k, v := qkv.Index(0, 0), qkv.Index(0, 1), qkv.Index(0, 2)
-	mask, ok := a.masks[T]
-	if !ok {
-		mask = CausalMask(T).To(x.Device())
-		a.masks[T] = mask
-	}
-	att := MatMulT(q, k).MulScalar(float32(1/math.Sqrt(float64(D)))).MaskedFill(mask, NegInf()).Softmax(-1)
-	var weights *Tensor
-	if keep {
+	scale := float32(1 / math.Sqrt(float64(D)))
+	var att, weights *Tensor
+	if fs, ok := x.backend().(FusedCausalSoftmax); ok {
+		p := a.Dropout
+		if !a.train {
+			p = 0
+		}
+		att, weights = causalSoftmax(fs, MatMulT(q, k), scale, p)
+	} else {
+		mask, ok := a.masks[T]
+		if !ok {
+			mask = CausalMask(T).To(x.Device())
+			a.masks[T] = mask
+		}
+		att = MatMulT(q, k).MulScalar(scale).MaskedFill(mask, NegInf()).Softmax(-1)
 		weights = att.Detach()
+		att = Dropout(att, a.Dropout, a.train)
 	}
-	att = Dropout(att, a.Dropout, a.train)
+	if !keep {
+		weights = nil
+	}
 	y := att.MatMul(v).Permute(0, 2, 1, 3).Reshape(B, T, C)
 	return Dropout(a.Proj.Forward(y), a.Dropout, a.train), weights
 }

@@ -60,7 +60,7 @@ func broadcastBinary(op BinaryOp, a, b *Tensor) *Tensor {
 	name := op.String()
 	be := sameDevice(name, a, b)
 	shape := broadcastShapes(name, a.shape, b.shape)
-	out := empty(be, shape)
+	out := output(be, shape)
 	be.Binary(op, out.buf, shape, a.buf, broadcastStrides(a.shape, shape), b.buf, broadcastStrides(b.shape, shape))
 	return record(out, name, []*Tensor{a, b}, func(g *Tensor) {
 		switch op {
@@ -104,7 +104,7 @@ func (t *Tensor) Div(u *Tensor) *Tensor { return broadcastBinary(OpDiv, t, u) }
 
 func unary(op UnaryOp, t *Tensor, p float32) *Tensor {
 	be := t.backend()
-	out := empty(be, t.shape)
+	out := output(be, t.shape)
 	be.Unary(op, out.buf, t.buf, p)
 	return record(out, op.String(), []*Tensor{t}, func(g *Tensor) {
 		dx := empty(be, t.shape)

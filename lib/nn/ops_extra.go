@@ -27,16 +27,16 @@ func MatMulT(a, b *Tensor) *Tensor {
 		batch, m = numel(a.shape[:ra-2]), a.shape[ra-2]
 		strideA, strideB = m*k, n*k
 	}
-	out := empty(be, outShape)
+	out := output(be, outShape)
 	be.MatMul(out.buf, a.buf, b.buf, batch, m, n, k, false, true, strideA, strideB, false)
 	return record(out, "matmul_t", []*Tensor{a, b}, func(g *Tensor) {
 		if a.requiresGrad {
-			da := empty(be, a.shape)
+			da := output(be, a.shape)
 			be.MatMul(da.buf, g.buf, b.buf, batch, m, k, n, false, false, m*n, strideB, false)
 			accumulate(a, da, true)
 		}
 		if b.requiresGrad {
-			db := empty(be, b.shape)
+			db := output(be, b.shape) // both products overwrite it
 			if strideB == 0 {
 				be.MatMul(db.buf, g.buf, a.buf, 1, n, k, batch*m, true, false, 0, 0, false)
 			} else {

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"math/rand/v2"
 )
 
 // MatMul returns the matrix product a·b. Both must have at least 2 dimensions; leading (batch)
@@ -50,13 +51,13 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 	if len(b.shape) == 2 {
 		strideB = 0
 	}
-	out := empty(be, append(append([]int{}, batchShape...), m, n))
+	out := output(be, append(append([]int{}, batchShape...), m, n))
 	be.MatMul(out.buf, a.buf, b.buf, batch, m, n, k, false, false, strideA, strideB, false)
 	return record(out, "matmul", []*Tensor{a, b}, func(g *Tensor) {
 		if a.requiresGrad {
-			da := empty(be, a.shape)
+			da := output(be, a.shape)      // every path below overwrites it
 			if strideA == 0 && batch > 1 { // shared a: dA = Σ_b dC[b]·B[b]ᵀ = dC viewed as rows … per batch
-				tmp := empty(be, []int{batch, m, k})
+				tmp := output(be, []int{batch, m, k})
 				be.MatMul(tmp.buf, g.buf, b.buf, batch, m, k, n, false, true, m*n, strideB, false)
 				be.Reduce(ReduceSum, da.buf, tmp.buf, 1, batch, m*k)
 			} else {
@@ -65,12 +66,12 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 			accumulate(a, da, true)
 		}
 		if b.requiresGrad {
-			db := empty(be, b.shape)
+			db := output(be, b.shape) // every case below overwrites it
 			switch {
 			case strideB == 0 && strideA != 0: // shared b, batched contiguous a: dB = A_flatᵀ·dC_flat
 				be.MatMul(db.buf, a.buf, g.buf, 1, k, n, batch*m, true, false, 0, 0, false)
 			case strideB == 0: // both shared
-				tmp := empty(be, []int{batch, k, n})
+				tmp := output(be, []int{batch, k, n})
 				be.MatMul(tmp.buf, a.buf, g.buf, batch, k, n, m, true, false, 0, m*n, false)
 				be.Reduce(ReduceSum, db.buf, tmp.buf, 1, batch, k*n)
 			default:
@@ -104,7 +105,7 @@ func softmax(t *Tensor, axis int, log bool) *Tensor {
 	}
 	be := t.backend()
 	rows, cols := lastAxisRows(t)
-	out := empty(be, t.shape)
+	out := output(be, t.shape)
 	be.Softmax(out.buf, t.buf, rows, cols, log)
 	return record(out, name, []*Tensor{t}, func(g *Tensor) {
 		dx := empty(be, t.shape)
@@ -232,8 +233,8 @@ func LayerNorm(t, gain, bias *Tensor, eps float32) *Tensor {
 	if bias != nil {
 		bb = bias.buf
 	}
-	out := empty(be, t.shape)
-	mean, rstd := be.Alloc(rows), be.Alloc(rows)
+	out := output(be, t.shape)
+	mean, rstd := uninitBuf(be, rows), uninitBuf(be, rows)
 	be.LayerNorm(out.buf, mean, rstd, t.buf, gb, bb, rows, cols, eps)
 	return record(out, "layer_norm", ins, func(g *Tensor) {
 		dx := empty(be, t.shape)
@@ -273,7 +274,7 @@ func Embedding(table *Tensor, ids []int) *Tensor {
 		idx[i] = int32(v)
 	}
 	be := table.backend()
-	out := empty(be, []int{len(ids), dim})
+	out := output(be, []int{len(ids), dim})
 	be.Embedding(out.buf, table.buf, idx, dim)
 	return record(out, "embedding", []*Tensor{table}, func(g *Tensor) {
 		dt := empty(be, table.shape)
@@ -294,7 +295,7 @@ func (t *Tensor) MaskedFill(mask *Tensor, value float32) *Tensor {
 		fail("masked_fill", shapes(t, mask), "mask must broadcast to the tensor's shape")
 	}
 	ms := broadcastStrides(mask.shape, shape)
-	out := empty(be, shape)
+	out := output(be, shape)
 	be.MaskedFill(out.buf, shape, t.buf, contiguousStrides(shape), mask.buf, ms, value)
 	return record(out, "masked_fill", []*Tensor{t}, func(g *Tensor) {
 		dx := empty(be, shape)
@@ -319,8 +320,16 @@ func CausalMask(n int) *Tensor {
 // NegInf is −∞ as a float32, for masks.
 func NegInf() float32 { return float32(math.Inf(-1)) }
 
+// DropoutMasker is an optional Backend extension that draws dropout masks where the tensor lives
+// (a GPU backend), instead of on the host and then copying them over.
+type DropoutMasker interface {
+	// DropoutMask fills mask with 1/(1−p) with probability 1−p and 0 otherwise, deterministically from seed.
+	DropoutMask(mask Buffer, p float32, seed uint64)
+}
+
 // Dropout zeroes each element with probability p and scales the rest by 1/(1−p) when train is set;
-// otherwise (evaluation) it returns t unchanged. The mask comes from the package's seeded generator.
+// otherwise (evaluation) it returns t unchanged. The mask comes from the package's seeded generator,
+// or, on a backend implementing DropoutMasker, from the device's generator seeded by it.
 func Dropout(t *Tensor, p float32, train bool) *Tensor {
 	if !(p >= 0 && p < 1) { // also refuses NaN
 		fail("dropout", shapes(t), "probability %v must be in [0, 1)", p)
@@ -328,12 +337,18 @@ func Dropout(t *Tensor, p float32, train bool) *Tensor {
 	if !train || p == 0 {
 		return t
 	}
+	if dm, ok := t.backend().(DropoutMasker); ok {
+		m := output(t.backend(), t.shape)
+		dm.DropoutMask(m.buf, p, rng.Uint64())
+		return t.Mul(m)
+	}
 	mask := make([]float32, t.Len())
 	scale := 1 / (1 - p)
-	for i := range mask {
-		if rng.Float32() >= p {
-			mask[i] = scale
+	rng.fill(mask, func(r *rand.Rand) float32 {
+		if r.Float32() >= p {
+			return scale
 		}
-	}
+		return 0
+	})
 	return t.Mul(New(mask, t.shape...).To(t.Device()))
 }

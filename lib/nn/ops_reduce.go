@@ -29,7 +29,7 @@ func reduceAxis(op ReduceOp, t *Tensor, a int) *Tensor {
 	outer, inner := numel(t.shape[:a]), numel(t.shape[a+1:])
 	shape := t.Shape()
 	shape[a] = 1
-	out := empty(t.backend(), shape)
+	out := output(t.backend(), shape)
 	t.backend().Reduce(op, out.buf, t.buf, outer, t.shape[a], inner)
 	return out
 }
@@ -70,7 +70,7 @@ func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor 
 
 func binaryNoGrad(op BinaryOp, a, b *Tensor) *Tensor {
 	shape := broadcastShapes(op.String(), a.shape, b.shape)
-	out := empty(a.backend(), shape)
+	out := output(a.backend(), shape)
 	a.backend().Binary(op, out.buf, shape, a.buf, broadcastStrides(a.shape, shape), b.buf, broadcastStrides(b.shape, shape))
 	return out
 }

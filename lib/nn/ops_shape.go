@@ -81,7 +81,7 @@ func (t *Tensor) Squeeze(axes ...int) *Tensor {
 // with a gradient that scatters back.
 func (t *Tensor) gather(op string, shape []int, offset int, strides []int) *Tensor {
 	be := t.backend()
-	out := empty(be, shape)
+	out := output(be, shape)
 	be.Gather(out.buf, shape, t.buf, offset, strides, false)
 	return record(out, op, []*Tensor{t}, func(g *Tensor) {
 		dx := empty(be, t.shape)
@@ -96,7 +96,7 @@ func (t *Tensor) expand(shape []int) *Tensor {
 		return t
 	}
 	be := t.backend()
-	out := empty(be, shape)
+	out := output(be, shape)
 	be.Gather(out.buf, shape, t.buf, 0, broadcastStrides(t.shape, shape), false)
 	return record(out, "expand", []*Tensor{t}, func(g *Tensor) { accumulate(t, sumTo(g, t.shape), true) })
 }

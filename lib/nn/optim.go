@@ -170,15 +170,7 @@ func (o *AdamW) LR() float32 { return o.Rate }
 // ClipGradNorm scales every gradient by maxNorm/(norm + 1e-6) when the global L2 norm of all
 // gradients exceeds maxNorm (as torch.nn.utils.clip_grad_norm_) and returns the norm before clipping.
 func ClipGradNorm(params []*Param, maxNorm float32) float32 {
-	var sum float64
-	for _, p := range params {
-		if g := p.Value.grad; g != nil {
-			for _, v := range g.Data() {
-				sum += float64(v) * float64(v)
-			}
-		}
-	}
-	norm := float32(math.Sqrt(sum))
+	norm := float32(math.Sqrt(sumSquares(params)))
 	coef := maxNorm / (norm + 1e-6)
 	if coef >= 1 {
 		return norm
@@ -209,4 +201,35 @@ func CosineLR(it, warmup, iters int, lr, minLR float64) float64 {
 	}
 	r := math.Min(1, float64(it-warmup)/float64(max(1, iters-warmup)))
 	return minLR + 0.5*(1+math.Cos(math.Pi*r))*(lr-minLR)
+}
+
+// sumSquares returns Σ g² over the parameters' gradients: in float64 on the host for CPU tensors,
+// and for tensors on another device as gᵀg accumulated there by MatMul into one number per device,
+// so that the gradients never leave the device and only that number is copied back.
+func sumSquares(params []*Param) float64 {
+	var sum float64
+	acc := map[Backend]*Tensor{}
+	for _, p := range params {
+		g := p.Value.grad
+		if g == nil {
+			continue
+		}
+		be := g.backend()
+		if be == CPU {
+			for _, v := range host(g.buf) {
+				sum += float64(v) * float64(v)
+			}
+			continue
+		}
+		a := acc[be]
+		if a == nil {
+			a = empty(be, []int{1})
+			acc[be] = a
+		}
+		be.MatMul(a.buf, g.buf, g.buf, 1, 1, 1, g.Len(), false, false, 0, 0, true)
+	}
+	for _, a := range acc {
+		sum += float64(a.Item())
+	}
+	return sum
 }

@@ -19,6 +19,12 @@ func (l *lockedRand) Float32() float32 {
 	return l.r.Float32()
 }
 
+func (l *lockedRand) Uint64() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Uint64()
+}
+
 func (l *lockedRand) fill(dst []float32, f func(r *rand.Rand) float32) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

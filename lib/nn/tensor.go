@@ -40,6 +40,31 @@ func empty(b Backend, shape []int) *Tensor {
 	return &Tensor{shape: append([]int(nil), shape...), buf: b.Alloc(numel(shape))}
 }
 
+// UninitAllocator is an optional Backend extension for buffers that a kernel overwrites entirely:
+// AllocUninit returns n elements with undefined contents, saving Alloc's zero fill (on a GPU, a
+// pass over the memory for every op's output).
+type UninitAllocator interface {
+	AllocUninit(n int) Buffer
+}
+
+// output returns a tensor of the shape on b for a kernel that writes every element of it: its
+// contents are undefined where b implements UninitAllocator, zeros otherwise. Outputs of "+="
+// kernels (the gradients) must come from empty.
+func output(b Backend, shape []int) *Tensor {
+	if u, ok := b.(UninitAllocator); ok {
+		return &Tensor{shape: append([]int(nil), shape...), buf: u.AllocUninit(numel(shape))}
+	}
+	return empty(b, shape)
+}
+
+// uninitBuf is output's buffer without a tensor.
+func uninitBuf(b Backend, n int) Buffer {
+	if u, ok := b.(UninitAllocator); ok {
+		return u.AllocUninit(n)
+	}
+	return b.Alloc(n)
+}
+
 // New returns a tensor of the given shape holding a copy of data; with no shape it is a vector.
 func New(data []float32, shape ...int) *Tensor {
 	if len(shape) == 0 {

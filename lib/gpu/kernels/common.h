@@ -214,6 +214,17 @@ static __device__ __forceinline__ void offsets(const Strided &s, int i, int *ja,
 	*jb = b;
 }
 
+// nm_dropout_u is the dropout draw of element i for seed, uniform in [0, 1): a counter-based hash
+// (splitmix64) of seed and i, so the same seed gives the same mask on any GPU and in the Go reference
+// (gpu.dropoutMaskHost). An element is kept when nm_dropout_u(seed, i) >= p.
+static __device__ __forceinline__ float nm_dropout_u(unsigned long long seed, long long i) {
+	unsigned long long z = seed + (unsigned long long)(i + 1) * 0x9E3779B97F4A7C15ull;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	z ^= z >> 31;
+	return (float)(unsigned)(z >> 40) * (1.0f / 16777216.0f);
+}
+
 #define GRID_STRIDE(i, n) for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
 
 #endif // NM_MATH_ONLY

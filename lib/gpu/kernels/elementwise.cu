@@ -124,15 +124,7 @@ extern "C" __global__ void nm_adamw(float *p, const float *g, float *m, float *v
 	}
 }
 
-// nm_dropout_mask writes scale with probability 1 − p, else 0, into mask[i], from a counter-based hash
-// (splitmix64) of seed and i: the same seed gives the same mask on any GPU and in gpu.dropoutMaskHost.
+// nm_dropout_mask writes scale with probability 1 − p, else 0, into mask[i] (nm_dropout_u's draw).
 extern "C" __global__ void nm_dropout_mask(float *mask, int n, float p, float scale, unsigned long long seed) {
-	GRID_STRIDE(i, n) {
-		unsigned long long z = seed + (unsigned long long)(i + 1) * 0x9E3779B97F4A7C15ull;
-		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-		z ^= z >> 31;
-		float u = (float)(unsigned)(z >> 40) * (1.0f / 16777216.0f);
-		mask[i] = u >= p ? scale : 0.0f;
-	}
+	GRID_STRIDE(i, n) mask[i] = nm_dropout_u(seed, i) >= p ? scale : 0.0f;
 }

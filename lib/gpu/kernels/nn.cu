@@ -29,6 +29,62 @@ extern "C" __global__ void nm_softmax(float *d, const float *x, int rows, int co
 	}
 }
 
+// nm_causal_softmax is the attention softmax with its scale, causal mask and dropout in one pass. x holds
+// T×T blocks of scores; row r (position i = r mod T) sees the columns j ≤ i. It writes
+// y[r, j] = softmax over j ≤ i of scale·x[r, j] (0 for j > i) and, when p > 0,
+// out[r, j] = y[r, j]/(1 − p) where nm_dropout_u(seed, r·T + j) ≥ p, else 0 (out is y when p == 0).
+extern "C" __global__ void nm_causal_softmax(float *out, float *y, const float *x, int rows, int T, float scale, float p, unsigned long long seed) {
+	__shared__ float sh[32];
+	float keep = 1.0f / (1.0f - p);
+	for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+		int i = r % T;
+		long long base = (long long)r * T;
+		const float *in = x + base;
+		float mx = -NM_INF;
+		for (int j = threadIdx.x; j <= i; j += blockDim.x) mx = nm_max(mx, scale * in[j]);
+		mx = block_max(mx, sh);
+		float sum = 0.0f;
+		for (int j = threadIdx.x; j <= i; j += blockDim.x) {
+			float e = nm_exp(scale * in[j] - mx);
+			y[base + j] = e;
+			sum += e;
+		}
+		float inv = 1.0f / block_sum(sum, sh);
+		for (int j = threadIdx.x; j < T; j += blockDim.x) {
+			float v = j <= i ? y[base + j] * inv : 0.0f;
+			y[base + j] = v;
+			if (p > 0.0f) out[base + j] = nm_dropout_u(seed, base + j) >= p ? v * keep : 0.0f;
+		}
+	}
+}
+
+// nm_causal_softmax_grad writes dx (it does not add) = the gradient through nm_causal_softmax given y
+// and dout: with d = dout·mask/(1 − p) (dout when p == 0), dx[r, j] = scale·y[r, j]·(d[r, j] − Σₖ y[r, k]·d[r, k]).
+extern "C" __global__ void nm_causal_softmax_grad(float *dx, const float *y, const float *dout, int rows, int T, float scale, float p, unsigned long long seed) {
+	__shared__ float sh[32];
+	float keep = 1.0f / (1.0f - p);
+	for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+		int i = r % T;
+		long long base = (long long)r * T;
+		float acc = 0.0f;
+		for (int j = threadIdx.x; j <= i; j += blockDim.x) {
+			float d = dout[base + j];
+			if (p > 0.0f) d = nm_dropout_u(seed, base + j) >= p ? d * keep : 0.0f;
+			acc += y[base + j] * d;
+		}
+		acc = block_sum(acc, sh);
+		for (int j = threadIdx.x; j < T; j += blockDim.x) {
+			float v = 0.0f;
+			if (j <= i) {
+				float d = dout[base + j];
+				if (p > 0.0f) d = nm_dropout_u(seed, base + j) >= p ? d * keep : 0.0f;
+				v = scale * y[base + j] * (d - acc);
+			}
+			dx[base + j] = v;
+		}
+	}
+}
+
 // nm_softmax_grad adds into dx the gradient through softmax (or log-softmax) given its output y and dy.
 extern "C" __global__ void nm_softmax_grad(float *dx, const float *y, const float *dy, int rows, int cols, int logm) {
 	__shared__ float sh[32];

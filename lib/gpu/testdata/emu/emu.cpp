@@ -125,6 +125,7 @@ static const Kernel kernels[] = {
 	K(nm_masked_fill), K(nm_adamw), K(nm_reduce_rows), K(nm_reduce_cols), K(nm_softmax), K(nm_softmax_grad),
 	K(nm_ce_rows), K(nm_ce_mean), K(nm_ce_grad), K(nm_layernorm), K(nm_layernorm_grad_x),
 	K(nm_layernorm_grad_params), K(nm_embedding), K(nm_embedding_grad), K(nm_sgemm), K(nm_sgemm_128), K(nm_dropout_mask),
+	K(nm_causal_softmax), K(nm_causal_softmax_grad),
 };
 static const int nkernels = sizeof(kernels) / sizeof(kernels[0]);
 
@@ -259,7 +260,21 @@ CUresult cuGetErrorString(CUresult, const char **s) { *s = "emulator error"; ret
 // ---- cuBLAS: column-major C = alpha·op(A)·op(B) + beta·C, strided-batched ----
 int cublasCreate_v2(void **h) { *h = (void *)1; return 0; }
 int cublasSetStream_v2(void *, void *) { return 0; }
-int cublasSetMathMode(void *, int mode) { return mode == 0 || mode == 3 ? 0 : 7; }
+// TF32 (math mode 3) is emulated by rounding each input to TF32's 10 mantissa bits, as the tensor cores do.
+static int math_mode;
+int cublasSetMathMode(void *, int mode) {
+	if (mode != 0 && mode != 3) return 7;
+	math_mode = mode;
+	return 0;
+}
+static float tf32(float v) {
+	if (math_mode != 3) return v;
+	unsigned u;
+	memcpy(&u, &v, 4);
+	u = (u + 0x1000u) & ~0x1fffu; // round to nearest, keep 10 of 23 mantissa bits
+	memcpy(&v, &u, 4);
+	return v;
+}
 int cublasSgemmStridedBatched(void *, int ta, int tb, int m, int n, int k, const float *alpha, const float *A, int lda,
                               long long sA, const float *B, int ldb, long long sB, const float *beta, float *C, int ldc,
                               long long sC, int batch) {
@@ -270,7 +285,7 @@ int cublasSgemmStridedBatched(void *, int ta, int tb, int m, int n, int k, const
 				for (int l = 0; l < k; l++) {
 					float a = ta ? A[p * sA + l + (long long)i * lda] : A[p * sA + i + (long long)l * lda];
 					float b = tb ? B[p * sB + j + (long long)l * ldb] : B[p * sB + l + (long long)j * ldb];
-					s += (double)a * b;
+					s += (double)tf32(a) * tf32(b);
 				}
 				float *c = &C[p * sC + i + (long long)j * ldc];
 				*c = *beta == 0 ? *alpha * (float)s : *alpha * (float)s + *beta * *c;
