@@ -56,6 +56,10 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 		runtime.GOMAXPROCS(f.threads)
 		gemm.SetThreads(f.threads)
 	}
+	sync, err := openDevice(f.device)
+	if err != nil {
+		return err
+	}
 	nn.Seed(f.seed)
 	text, err := nn.ReadCorpus(*data)
 	if err != nil {
@@ -102,6 +106,9 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 		loss.Backward()
 		nn.ClipGradNorm(params, 1.0)
 		opt.Step()
+		if err := sync(); err != nil { // torch_gpt.py's torch.cuda.synchronize()
+			return err
+		}
 		times = append(times, time.Since(t0).Seconds())
 	}
 	wall := time.Since(start).Seconds()
@@ -113,10 +120,11 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 	if med > 0 {
 		tps = float64(f.batch*f.block) / med
 	}
-	jsonLine(out, "summary", true, "impl", "notmagic-go", "threads", runtime.GOMAXPROCS(0),
+	fields := []any{"summary", true, "impl", "notmagic-go", "threads", runtime.GOMAXPROCS(0),
 		"wall_s", pyRound(wall, 2), "median_ms_per_iter", pyRound(med*1e3, 2),
 		"tokens_per_s", int(pyRound(tps, 0)), "best_val_loss", pyRound(best, 4),
-		"peak_rss_mb", pyRound(peakRSSMB(), 1))
+		"peak_rss_mb", pyRound(peakRSSMB(), 1)}
+	jsonLine(out, append(fields, mfuFields(f.device, model.FLOPsPerToken(), tps)...)...)
 	return nil
 }
 

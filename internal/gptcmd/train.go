@@ -84,6 +84,9 @@ func TrainTo(ctx context.Context, out, errOut io.Writer, args []string) error {
 	if len(ds.Val) <= f.block {
 		return fmt.Errorf("the text is too short: %d validation tokens for a context of %d (use a longer text or a smaller --block)", len(ds.Val), f.block)
 	}
+	if _, err := openDevice(f.device); err != nil {
+		return err
+	}
 	model, err := nn.NewGPT(f.config(tok.VocabSize()))
 	if err != nil {
 		return err

@@ -20,5 +20,9 @@ mkdir -p "$out"
 for cu in "$src"/*.cu; do
 	name=$(basename "$cu" .cu)
 	(cd "$src" && "$clang" -x cuda --cuda-device-only -nocudainc -nocudalib --cuda-gpu-arch=sm_80 \
-		-Xclang -target-feature -Xclang +ptx70 -O3 -include shim.h -S "$name.cu" -o "$out/$name.ptx")
+		-Xclang -target-feature -Xclang +ptx70 -O3 -include shim.h -S "$name.cu" -o "$out/$name.ptx.tmp")
+	# The compiler's exact version heads the file: another build of clang-16 may emit other bytes,
+	# and TestPTXCurrent compares only PTX made by the same one.
+	{ echo "// $("$clang" --version | head -1)"; cat "$out/$name.ptx.tmp"; } >"$out/$name.ptx"
+	rm "$out/$name.ptx.tmp"
 done

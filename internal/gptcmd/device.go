@@ -1,0 +1,42 @@
+package gptcmd
+
+import (
+	"github.com/notmagic/notmagic/lib/gpu"
+	"github.com/notmagic/notmagic/lib/nn"
+)
+
+// openDevice makes --device usable: "cuda" opens lib/gpu and registers it with lib/nn (an error
+// says why it cannot, e.g. no NVIDIA driver); other names must already be registered.
+// The returned sync waits until the device has finished its queued work (a no-op on the CPU), so
+// that a step's time includes its GPU work.
+func openDevice(name string) (sync func() error, err error) {
+	if name == "cuda" {
+		if err := gpu.Register(); err != nil {
+			return nil, err
+		}
+		return gpu.Sync, nil
+	}
+	if _, err := nn.BackendFor(name); err != nil {
+		return nil, err
+	}
+	return func() error { return nil }, nil
+}
+
+// mfuFields returns the JSON fields of model FLOPs utilisation on a GPU, as RECIPE.md defines it:
+// FLOPs per token (6·N + 12·layers·width·block) × tokens/s ÷ the card's peak, against its FP32,
+// TF32 and BF16 dense peaks, with the device's name; nothing on the CPU or for an unknown card.
+func mfuFields(device string, flopsPerToken, tokensPerS float64) []any {
+	if device != "cuda" {
+		return nil
+	}
+	info, err := gpu.DeviceInfo()
+	if err != nil {
+		return nil
+	}
+	f := flopsPerToken * tokensPerS
+	fields := []any{"device", info.Name, "cublas", info.CUBLAS != "", "tf32", info.TF32, "model_tflops", pyRound(f/1e12, 2)}
+	if p, ok := info.PeakFLOPS(); ok {
+		fields = append(fields, "mfu_vs_fp32_peak", pyRound(f/p.FP32, 4), "mfu_vs_tf32_peak", pyRound(f/p.TF32, 4), "mfu_vs_bf16_peak", pyRound(f/p.BF16, 4))
+	}
+	return fields
+}
