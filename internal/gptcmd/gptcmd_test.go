@@ -62,6 +62,17 @@ func TestBenchErrors(t *testing.T) {
 	if err := Bench([]string{"nope"}); err == nil {
 		t.Error("unknown benchmark accepted")
 	}
+	// Devices: an unknown one names those there are; cuda without a GPU says why (on a GPU
+	// machine it trains zero steps).
+	corpus := corpusFile(t)
+	err := BenchGPT(&out, &errOut, append([]string{"--data", corpus, "--device", "tpu"}, strings.Fields(tiny)...))
+	if err == nil || !strings.Contains(err.Error(), `no device "tpu" (available: [cpu`) {
+		t.Errorf("--device tpu: %v", err)
+	}
+	err = TrainTo(context.Background(), &out, &errOut, []string{"--data", corpus, "--device", "cuda", "--iters", "0", "--out", filepath.Join(t.TempDir(), "m.safetensors")})
+	if err != nil && !strings.Contains(err.Error(), "gpu: ") {
+		t.Errorf("train --device cuda without a GPU: %v (want lib/gpu's reason)", err)
+	}
 }
 
 func TestTrainThenSample(t *testing.T) {
