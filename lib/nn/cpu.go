@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"sync"
 
 	"github.com/notmagic/notmagic/lib/nn/gemm"
 )
@@ -39,16 +40,23 @@ func (cpuBackend) Fill(dst Buffer, v float32) {
 func (cpuBackend) Axpy(dst Buffer, alpha float32, x Buffer) {
 	d, s := host(dst), host(x)
 	s = s[:len(d)]
-	if alpha == 1 {
-		for i, v := range s {
-			d[i] += v
+	parallelRange(len(d), parallelElems, func(lo, hi int) {
+		d, s := d[lo:hi], s[lo:hi]
+		if alpha == 1 {
+			for i, v := range s {
+				d[i] += v
+			}
+			return
 		}
-		return
-	}
-	for i, v := range s {
-		d[i] += alpha * v
-	}
+		for i, v := range s {
+			d[i] += alpha * v
+		}
+	})
 }
+
+// parallelElems is the size from which the CPU backend splits an elementwise loop across the cores
+// (below it, starting a goroutine costs more than it saves).
+const parallelElems = 1 << 14
 
 // walk calls f(dstIndex, srcIndex) for every index of shape in row-major order, where srcIndex follows strides.
 func walk(shape []int, offset int, strides []int, f func(i, j int)) {
@@ -465,7 +473,11 @@ func (cpuBackend) CrossEntropyGrad(dlogits, logits, lse Buffer, targets []int32,
 
 func (cpuBackend) LayerNorm(y, mean, rstd, x, gain, bias Buffer, rows, cols int, eps float32) {
 	ys, ms, rs, xs, gs, bs := host(y), host(mean), host(rstd), host(x), host(gain), host(bias)
-	for r := 0; r < rows; r++ {
+	parallelRange(rows, parallelElems/max(cols, 1)+1, func(lo, hi int) { layerNormRows(ys, ms, rs, xs, gs, bs, lo, hi, cols, eps) })
+}
+
+func layerNormRows(ys, ms, rs, xs, gs, bs []float32, lo, hi, cols int, eps float32) {
+	for r := lo; r < hi; r++ {
 		row, out := xs[r*cols:(r+1)*cols], ys[r*cols:(r+1)*cols]
 		var sum float64
 		for _, v := range row {
@@ -493,9 +505,33 @@ func (cpuBackend) LayerNorm(y, mean, rstd, x, gain, bias Buffer, rows, cols int,
 	}
 }
 
+// LayerNormGrad splits the rows across the cores; each part sums its own dgain and dbias, added
+// into the outputs under a lock at its end.
 func (cpuBackend) LayerNormGrad(dx, dgain, dbias, dy, x, mean, rstd, gain Buffer, rows, cols int) {
 	gx, gg, gb, g, xs, ms, rs, gs := host(dx), host(dgain), host(dbias), host(dy), host(x), host(mean), host(rstd), host(gain)
-	for r := 0; r < rows; r++ {
+	var mu sync.Mutex
+	parallelRange(rows, parallelElems/max(cols, 1)+1, func(lo, hi int) {
+		var pg, pb []float32
+		if gg != nil {
+			pg = make([]float32, cols)
+		}
+		if gb != nil {
+			pb = make([]float32, cols)
+		}
+		layerNormGradRows(gx, pg, pb, g, xs, ms, rs, gs, lo, hi, cols)
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range pg {
+			gg[i] += pg[i]
+		}
+		for i := range pb {
+			gb[i] += pb[i]
+		}
+	})
+}
+
+func layerNormGradRows(gx, gg, gb, g, xs, ms, rs, gs []float32, lo, hi, cols int) {
+	for r := lo; r < hi; r++ {
 		row, gr, xr := xs[r*cols:(r+1)*cols], g[r*cols:(r+1)*cols], gx[r*cols:(r+1)*cols]
 		m, s := ms[r], rs[r]
 		// dxhat = dy·gain; dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat))
@@ -572,14 +608,17 @@ func (cpuBackend) MaskedFill(dst Buffer, shape []int, x Buffer, xStrides []int, 
 
 func (cpuBackend) AdamW(p, g, m, v Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32) {
 	ps, gs, ms, vs := host(p), host(g), host(m), host(v)
-	for i, gi := range gs[:len(ps)] {
-		mi := b1*ms[i] + (1-b1)*gi
-		vi := b2*vs[i] + (1-b2)*gi*gi
-		ms[i], vs[i] = mi, vi
-		mhat := mi / bc1
-		vhat := vi / bc2
-		ps[i] -= lr * (mhat/(float32(math.Sqrt(float64(vhat)))+eps) + wd*ps[i])
-	}
+	parallelRange(len(ps), parallelElems, func(lo, hi int) {
+		for i, gi := range gs[lo:hi] {
+			i += lo
+			mi := b1*ms[i] + (1-b1)*gi
+			vi := b2*vs[i] + (1-b2)*gi*gi
+			ms[i], vs[i] = mi, vi
+			mhat := mi / bc1
+			vhat := vi / bc2
+			ps[i] -= lr * (mhat/(float32(math.Sqrt(float64(vhat)))+eps) + wd*ps[i])
+		}
+	})
 }
 
 // sgemmBatch is the matrix product kernel: the packed, vectorised SGEMM of lib/nn/gemm.
