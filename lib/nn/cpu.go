@@ -40,7 +40,7 @@ func (cpuBackend) Fill(dst Buffer, v float32) {
 func (cpuBackend) Axpy(dst Buffer, alpha float32, x Buffer) {
 	d, s := host(dst), host(x)
 	s = s[:len(d)]
-	parallelRange(len(d), parallelElems, func(lo, hi int) {
+	parallelRange(len(d), parallelMin, func(lo, hi int) {
 		d, s := d[lo:hi], s[lo:hi]
 		if alpha == 1 {
 			for i, v := range s {
@@ -53,10 +53,6 @@ func (cpuBackend) Axpy(dst Buffer, alpha float32, x Buffer) {
 		}
 	})
 }
-
-// parallelElems is the size from which the CPU backend splits an elementwise loop across the cores
-// (below it, starting a goroutine costs more than it saves).
-const parallelElems = 1 << 14
 
 // walk calls f(dstIndex, srcIndex) for every index of shape in row-major order, where srcIndex follows strides.
 func walk(shape []int, offset int, strides []int, f func(i, j int)) {
@@ -101,6 +97,16 @@ func (cpuBackend) Gather(dst Buffer, shape []int, src Buffer, offset int, stride
 	} else {
 		walk(shape, offset, strides, func(i, j int) { d[i] = s[j] })
 	}
+}
+
+// geluWithGrad implements geluSaver: y = x·Φ(x) and d = Φ(x) + x·φ(x), from one table lookup.
+func (cpuBackend) geluWithGrad(y, d, x Buffer) {
+	ys, ds, xs := host(y), host(d), host(x)
+	parallelRange(len(ys), parallelMin/8, func(lo, hi int) {
+		for i, v := range xs[lo:hi] {
+			ys[lo+i], ds[lo+i] = geluAndGrad(v)
+		}
+	})
 }
 
 func (cpuBackend) Scatter(dst Buffer, offset int, strides []int, src Buffer, shape []int) {
@@ -255,28 +261,31 @@ func (cpuBackend) Binary(op BinaryOp, dst Buffer, shape []int, a Buffer, aStride
 	d, as, bs := host(dst), host(a), host(b)
 	// Fast path: both contiguous and the same size.
 	if len(as) == len(d) && len(bs) == len(d) && contiguous(shape, aStrides) && contiguous(shape, bStrides) {
-		switch op {
-		case OpAdd:
-			for i := range d {
-				d[i] = as[i] + bs[i]
+		parallelRange(len(d), parallelMin, func(lo, hi int) {
+			d, as, bs := d[lo:hi], as[lo:hi], bs[lo:hi]
+			switch op {
+			case OpAdd:
+				for i := range d {
+					d[i] = as[i] + bs[i]
+				}
+			case OpSub:
+				for i := range d {
+					d[i] = as[i] - bs[i]
+				}
+			case OpMul:
+				for i := range d {
+					d[i] = as[i] * bs[i]
+				}
+			case OpDiv:
+				for i := range d {
+					d[i] = as[i] / bs[i]
+				}
+			case OpEq:
+				for i := range d {
+					d[i] = b2f(as[i] == bs[i])
+				}
 			}
-		case OpSub:
-			for i := range d {
-				d[i] = as[i] - bs[i]
-			}
-		case OpMul:
-			for i := range d {
-				d[i] = as[i] * bs[i]
-			}
-		case OpDiv:
-			for i := range d {
-				d[i] = as[i] / bs[i]
-			}
-		case OpEq:
-			for i := range d {
-				d[i] = b2f(as[i] == bs[i])
-			}
-		}
+		})
 		return
 	}
 	// General path: a's index follows aStrides; b's index is tracked alongside.
@@ -473,7 +482,7 @@ func (cpuBackend) CrossEntropyGrad(dlogits, logits, lse Buffer, targets []int32,
 
 func (cpuBackend) LayerNorm(y, mean, rstd, x, gain, bias Buffer, rows, cols int, eps float32) {
 	ys, ms, rs, xs, gs, bs := host(y), host(mean), host(rstd), host(x), host(gain), host(bias)
-	parallelRange(rows, parallelElems/max(cols, 1)+1, func(lo, hi int) { layerNormRows(ys, ms, rs, xs, gs, bs, lo, hi, cols, eps) })
+	parallelRange(rows, parallelMin/max(cols, 1)+1, func(lo, hi int) { layerNormRows(ys, ms, rs, xs, gs, bs, lo, hi, cols, eps) })
 }
 
 func layerNormRows(ys, ms, rs, xs, gs, bs []float32, lo, hi, cols int, eps float32) {
@@ -510,7 +519,7 @@ func layerNormRows(ys, ms, rs, xs, gs, bs []float32, lo, hi, cols int, eps float
 func (cpuBackend) LayerNormGrad(dx, dgain, dbias, dy, x, mean, rstd, gain Buffer, rows, cols int) {
 	gx, gg, gb, g, xs, ms, rs, gs := host(dx), host(dgain), host(dbias), host(dy), host(x), host(mean), host(rstd), host(gain)
 	var mu sync.Mutex
-	parallelRange(rows, parallelElems/max(cols, 1)+1, func(lo, hi int) {
+	parallelRange(rows, parallelMin/max(cols, 1)+1, func(lo, hi int) {
 		var pg, pb []float32
 		if gg != nil {
 			pg = make([]float32, cols)
@@ -608,7 +617,7 @@ func (cpuBackend) MaskedFill(dst Buffer, shape []int, x Buffer, xStrides []int, 
 
 func (cpuBackend) AdamW(p, g, m, v Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32) {
 	ps, gs, ms, vs := host(p), host(g), host(m), host(v)
-	parallelRange(len(ps), parallelElems, func(lo, hi int) {
+	parallelRange(len(ps), parallelMin, func(lo, hi int) {
 		for i, gi := range gs[lo:hi] {
 			i += lo
 			mi := b1*ms[i] + (1-b1)*gi

@@ -99,6 +99,13 @@ func geluGradFast(x float32) float32 {
 	return float32(cdf + a*pdf)
 }
 
+// geluAndGrad is geluFast and geluGradFast of x from one table lookup.
+func geluAndGrad(x float32) (y, d float32) {
+	a := float64(x)
+	cdf, pdf := normCDFPDF(a)
+	return float32(a * cdf), float32(cdf + a*pdf)
+}
+
 // parallelMin is the element count below which elementwise loops stay on the calling goroutine.
 const parallelMin = 32 << 10
 

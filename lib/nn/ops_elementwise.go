@@ -153,4 +153,25 @@ func (t *Tensor) Sigmoid() *Tensor { return unary(OpSigmoid, t, 0) }
 func (t *Tensor) ReLU() *Tensor { return unary(OpReLU, t, 0) }
 
 // GELU returns t·Φ(t), the Gaussian error linear unit in its exact (erf) form.
-func (t *Tensor) GELU() *Tensor { return unary(OpGELU, t, 0) }
+func (t *Tensor) GELU() *Tensor {
+	be := t.backend()
+	gs, ok := be.(geluSaver)
+	if !ok || !t.requiresGrad || !GradEnabled() {
+		return unary(OpGELU, t, 0)
+	}
+	out, d := output(be, t.shape), output(be, t.shape)
+	gs.geluWithGrad(out.buf, d.buf, t.buf)
+	return record(out, OpGELU.String(), []*Tensor{t}, func(g *Tensor) {
+		dx := output(be, t.shape)
+		cs := contiguousStrides(t.shape)
+		be.Binary(OpMul, dx.buf, t.shape, g.buf, cs, d.buf, cs)
+		accumulate(t, dx, true)
+	})
+}
+
+// geluSaver is a backend that computes GELU's derivative together with its value (on the CPU one
+// table lookup gives both), so that the backward pass is a multiplication instead of a second
+// evaluation of Φ and φ.
+type geluSaver interface {
+	geluWithGrad(y, d, x Buffer)
+}
