@@ -51,6 +51,9 @@ func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor)) 
 // accumulate adds g to t's gradient. fresh says g was made for this call alone and may be kept as is.
 func accumulate(t *Tensor, g *Tensor, fresh bool) {
 	if !t.requiresGrad {
+		if fresh {
+			recycleGrad(g)
+		}
 		return
 	}
 	if t.grad == nil {
@@ -67,6 +70,9 @@ func accumulate(t *Tensor, g *Tensor, fresh bool) {
 		t.grad, t.gradShared = c, false
 	}
 	t.backend().Axpy(t.grad.buf, 1, g.buf)
+	if fresh {
+		recycleGrad(g)
+	}
 }
 
 // RequiresGrad reports whether gradients are computed for this tensor.
@@ -157,11 +163,24 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		}
 		if x.grad != nil {
 			x.node.backward(x.grad)
+			if !x.gradShared && !lent(x) {
+				recycleGrad(x.grad) // dead: no other tensor holds it
+			}
 		}
 		// Release the graph: computed tensors forget their inputs and their gradient.
 		x.node, x.released = nil, true
 		x.grad, x.gradShared = nil, false
 	}
+}
+
+// lent reports whether an input of x's node took x's gradient as its own (directly or as a view).
+func lent(x *Tensor) bool {
+	for _, in := range x.node.inputs {
+		if in.grad != nil && (in.grad == x.grad || sameStorage(in.grad.buf, x.grad.buf)) {
+			return true
+		}
+	}
+	return false
 }
 
 // releasedMsg explains the failure of a Backward that reaches a graph an earlier Backward released.

@@ -214,13 +214,6 @@ func killSaveChild(path string) {
 	os.Exit(3) // not reached
 }
 
-func TestMain(m *testing.M) {
-	if p := os.Getenv("NOTMAGIC_KILL_SAVE"); p != "" {
-		killSaveChild(p)
-	}
-	os.Exit(m.Run())
-}
-
 func TestGenerate(t *testing.T) {
 	m, _ := smallModel(t)
 	var streamed []int

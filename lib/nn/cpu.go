@@ -26,8 +26,29 @@ func host(b Buffer) []float32 {
 	return b.(cpuBuffer)
 }
 
-func (cpuBackend) Name() string                     { return "cpu" }
-func (cpuBackend) Alloc(n int) Buffer               { return cpuBuffer(make([]float32, n)) }
+func (cpuBackend) Name() string { return "cpu" }
+func (cpuBackend) Alloc(n int) Buffer {
+	if s := poolGet(n); s != nil {
+		clear(s)
+		return cpuBuffer(s)
+	}
+	return cpuBuffer(make([]float32, n))
+}
+
+// AllocUninit implements UninitAllocator: a recycled buffer as it is, else a new one.
+func (cpuBackend) AllocUninit(n int) Buffer {
+	if s := poolGet(n); s != nil {
+		if poisonRecycled {
+			nan := float32(math.NaN())
+			for i := range s {
+				s[i] = nan
+			}
+		}
+		return cpuBuffer(s)
+	}
+	return cpuBuffer(make([]float32, n))
+}
+
 func (cpuBackend) FromHost(v []float32) Buffer      { return cpuBuffer(append([]float32(nil), v...)) }
 func (cpuBackend) ToHost(dst []float32, src Buffer) { copy(dst, host(src)) }
 func (cpuBackend) Fill(dst Buffer, v float32) {

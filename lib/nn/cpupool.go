@@ -1,0 +1,68 @@
+package nn
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// The CPU backend reuses the memory of gradients that Backward knows are dead: a node's output
+// gradient once its backward has run and no input borrowed it, and a fresh gradient once it has been
+// added into an existing one. Those buffers go to cpuPool and serve the next allocations of the same
+// length (the next step's activations and gradients), which skips the runtime's allocation and, for
+// outputs a kernel overwrites entirely (AllocUninit), the zeroing too. Nothing else is recycled:
+// tensors a program can still hold are left to the garbage collector.
+var cpuPool struct {
+	mu    sync.Mutex
+	free  map[int][][]float32
+	bytes int
+}
+
+const poolMaxBytes = 256 << 20 // the most the pool keeps
+
+var (
+	poolMinLen     = 1 << 10 // smaller buffers are cheap to allocate (tests lower it)
+	poisonRecycled = false   // tests set it: AllocUninit fills recycled buffers with NaN
+)
+
+// poolGet returns a dead buffer of n elements (its contents undefined), or nil.
+func poolGet(n int) []float32 {
+	if n < poolMinLen {
+		return nil
+	}
+	cpuPool.mu.Lock()
+	defer cpuPool.mu.Unlock()
+	l := cpuPool.free[n]
+	if len(l) == 0 {
+		return nil
+	}
+	s := l[len(l)-1]
+	l[len(l)-1] = nil
+	cpuPool.free[n] = l[:len(l)-1]
+	cpuPool.bytes -= 4 * n
+	return s
+}
+
+// recycleGrad gives the storage of a dead gradient tensor to the pool (CPU buffers only).
+func recycleGrad(g *Tensor) {
+	b, ok := g.buf.(cpuBuffer)
+	if !ok || len(b) < poolMinLen {
+		return
+	}
+	cpuPool.mu.Lock()
+	defer cpuPool.mu.Unlock()
+	if cpuPool.bytes+4*len(b) > poolMaxBytes {
+		return
+	}
+	if cpuPool.free == nil {
+		cpuPool.free = map[int][][]float32{}
+	}
+	cpuPool.free[len(b)] = append(cpuPool.free[len(b)], b)
+	cpuPool.bytes += 4 * len(b)
+}
+
+// sameStorage reports whether two buffers share their first element (a gradient lent by view).
+func sameStorage(a, b Buffer) bool {
+	x, ok1 := a.(cpuBuffer)
+	y, ok2 := b.(cpuBuffer)
+	return ok1 && ok2 && len(x) > 0 && len(y) > 0 && unsafe.SliceData(x) == unsafe.SliceData(y)
+}
