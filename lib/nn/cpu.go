@@ -120,14 +120,14 @@ func (cpuBackend) Gather(dst Buffer, shape []int, src Buffer, offset int, stride
 	}
 }
 
+// geluChunk is the number of values the GELU loops without a derivative buffer of their own
+// (Unary, UnaryGrad) compute at a time into stack scratch.
+const geluChunk = 512
+
 // geluWithGrad implements geluSaver: y = x·Φ(x) and d = Φ(x) + x·φ(x), from one table lookup.
 func (cpuBackend) geluWithGrad(y, d, x Buffer) {
 	ys, ds, xs := host(y), host(d), host(x)
-	parallelRange(len(ys), parallelMin/8, func(lo, hi int) {
-		for i, v := range xs[lo:hi] {
-			ys[lo+i], ds[lo+i] = geluAndGrad(v)
-		}
-	})
+	parallelRange(len(ys), parallelMin/8, func(lo, hi int) { geluBlock(ys[lo:hi], ds[lo:hi], xs[lo:hi]) })
 }
 
 func (cpuBackend) Scatter(dst Buffer, offset int, strides []int, src Buffer, shape []int) {
@@ -171,10 +171,12 @@ func (cpuBackend) Unary(op UnaryOp, dst, x Buffer, p float32) {
 				d[i] = 0
 			}
 		}
-	case OpGELU:
+	case OpGELU: // the same values as geluWithGrad's, the derivative going to scratch
 		parallelRange(len(d), parallelMin/8, func(lo, hi int) {
-			for i, v := range s[lo:hi] {
-				d[lo+i] = geluFast(v)
+			var scratch [geluChunk]float32
+			for c := lo; c < hi; c += geluChunk {
+				e := min(c+geluChunk, hi)
+				geluBlock(d[c:e], scratch[:e-c], s[c:e])
 			}
 		})
 	case OpPow:
@@ -236,11 +238,15 @@ func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
 				gx[i] += v
 			}
 		}
-	case OpGELU:
+	case OpGELU: // the derivative as geluWithGrad computes it
 		parallelRange(len(g), parallelMin/8, func(lo, hi int) {
-			xs := xs[lo:hi]
-			for i, v := range g[lo:hi] {
-				gx[lo+i] += v * geluGradFast(xs[i])
+			var y, d [geluChunk]float32
+			for c := lo; c < hi; c += geluChunk {
+				e := min(c+geluChunk, hi)
+				geluBlock(y[:e-c], d[:e-c], xs[c:e])
+				for i, v := range g[c:e] {
+					gx[c+i] += v * d[i]
+				}
 			}
 		})
 	case OpPow:

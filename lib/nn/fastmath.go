@@ -74,32 +74,11 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 	return cdf, pdf
 }
 
-// normCDF returns Φ(x) (normCDFPDF without the density).
-func normCDF(x float64) float64 {
-	u := (x - phiLo) * phiScale
-	if !(u >= 0 && u < phiNodes) {
-		return 0.5 * math.Erfc(-x/math.Sqrt2)
-	}
-	i := int(u)
-	t := u - float64(i)
-	n0, n1 := &phiTable[i], &phiTable[i+1]
-	return n0.cdf + t*t*(3-2*t)*(n1.cdf-n0.cdf) + t*(1-t)*((1-t)*n0.hpdf-t*n1.hpdf)
-}
+// useGELUAsm lets geluBlock use the assembly path where the CPU has it (tests turn it off to compare).
+var useGELUAsm = true
 
-// geluFast is x·Φ(x), the exact-form GELU, with relative error about 1e-7 before rounding to float32.
-func geluFast(x float32) float32 {
-	a := float64(x)
-	return float32(a * normCDF(a))
-}
-
-// geluGradFast is d/dx x·Φ(x) = Φ(x) + x·φ(x), with absolute error below 1e-9 before rounding.
-func geluGradFast(x float32) float32 {
-	a := float64(x)
-	cdf, pdf := normCDFPDF(a)
-	return float32(cdf + a*pdf)
-}
-
-// geluAndGrad is geluFast and geluGradFast of x from one table lookup.
+// geluAndGrad is the exact-form GELU x·Φ(x) (relative error about 1e-7 before rounding to float32) and
+// its derivative Φ(x) + x·φ(x) (absolute error below 1e-9), from one table lookup.
 func geluAndGrad(x float32) (y, d float32) {
 	a := float64(x)
 	cdf, pdf := normCDFPDF(a)

@@ -39,14 +39,15 @@ func TestFastGELU(t *testing.T) {
 		x32 := float32(x)
 		a := float64(x32)
 		want := geluRef(a)
-		got := float64(geluFast(x32))
+		y, dy := geluAndGrad(x32)
+		got := float64(y)
 		if math.Abs(got-want) > 5e-7*math.Abs(want)+1e-30 {
-			t.Fatalf("geluFast(%v) = %v, want %v", x32, got, want)
+			t.Fatalf("gelu(%v) = %v, want %v", x32, got, want)
 		}
 		cdf := 0.5 * math.Erfc(-a/math.Sqrt2)
 		dwant := cdf + a*math.Exp(-0.5*a*a)/math.Sqrt(2*math.Pi)
-		if dg := float64(geluGradFast(x32)); math.Abs(dg-dwant) > 5e-7 {
-			t.Fatalf("geluGradFast(%v) = %v, want %v", x32, dg, dwant)
+		if dg := float64(dy); math.Abs(dg-dwant) > 5e-7 {
+			t.Fatalf("gelu'(%v) = %v, want %v", x32, dg, dwant)
 		}
 	}
 }
@@ -96,3 +97,51 @@ func TestGELUBackendSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestGELUBlock checks geluBlock (the assembly path where the CPU has AVX-512) against the math.Erfc
+// forms with TestFastGELU's tolerances — value within 5e-7 relative, derivative within 5e-7 absolute —
+// on random values and at lengths around its 8-wide blocks, and checks that blocks holding values
+// beyond ±10, ±Inf or NaN fall back to the scalar path's results exactly.
+func TestGELUBlock(t *testing.T) {
+	if !haveGELUAsm {
+		t.Log("no AVX-512 here: geluBlock is the scalar path")
+	}
+	r := rand.New(rand.NewSource(4))
+	check := func(x []float32) {
+		t.Helper()
+		y, d := make([]float32, len(x)), make([]float32, len(x))
+		geluBlock(y, d, x)
+		for i, v := range x {
+			a := float64(v)
+			want := geluRef(a)
+			cdf := 0.5 * math.Erfc(-a/math.Sqrt2)
+			dwant := cdf + a*math.Exp(-0.5*a*a)/math.Sqrt(2*math.Pi)
+			if math.IsNaN(a) || math.IsInf(a, 0) || math.Abs(a) > 10 {
+				ys, ds := geluAndGrad(v)
+				if !same(y[i], ys) || !same(d[i], ds) {
+					t.Fatalf("len %d: gelu(%v) = %v, %v; the scalar path gives %v, %v", len(x), v, y[i], d[i], ys, ds)
+				}
+				continue
+			}
+			if math.Abs(float64(y[i])-want) > 5e-7*math.Abs(want)+1e-30 || math.Abs(float64(d[i])-dwant) > 5e-7 {
+				t.Fatalf("len %d: gelu(%v) = %v, gelu'= %v; want %v, %v", len(x), v, y[i], d[i], want, dwant)
+			}
+		}
+	}
+	for _, n := range []int{1, 7, 8, 9, 17, 65, 1000, 100003} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(r.NormFloat64() * 3)
+		}
+		check(x)
+	}
+	edges := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 1e-8, -1e-8, 3, -3, 5.5, -5.5, 9.99, -9.99, 10, -10}
+	check(edges)
+	for _, special := range []float32{10.5, -10.5, 40, -40, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())} {
+		check(append(append([]float32{}, edges[:8]...), special))
+		check(append([]float32{special}, edges...))
+	}
+}
+
+// same reports whether a and b are equal or both NaN.
+func same(a, b float32) bool { return a == b || (a != a && b != b) }
