@@ -51,7 +51,10 @@
 // (sizeClass); a buffer returns to its free list when the garbage collector finds it unreachable, which
 // the allocator prompts every quarter of the device's memory and before it reports the device full.
 // NOTMAGIC_CUDA_DEVICE picks the device (default 0); NOTMAGIC_LIBCUDA names a driver library other than
-// libcuda.so.1. DropoutMask draws dropout masks on the device (not yet part of nn.Backend).
+// libcuda.so.1. Beyond nn.Backend the backend implements lib/nn's optional extensions DropoutMasker
+// (masks from a counter-based hash of a seed, so nothing is copied from the host), FusedCausalSoftmax
+// (scale, causal mask, softmax and dropout of the attention weights in one pass, the mask redrawn from
+// its seed in the backward pass) and UninitAllocator (no fill for outputs a kernel overwrites).
 //
 // # Testing
 //
@@ -64,6 +67,9 @@
 // libcuda through NOTMAGIC_LIBCUDA: it checks the whole Go side (binding, CUDA thread, allocator,
 // argument packing, launch geometry) and the kernels' logic, though not the PTX, the real driver or
 // cuBLAS. TestLaunchSignatures also checks every launch's argument types against the PTX declarations.
+// On an NVIDIA H200 (2026-11-27) every comparison passed, and the recipe's GPU configuration ran at
+// 1.02× PyTorch 2.11 eager's time per step (40.3 against 39.6 ms, float32 without TF32 on both) and
+// reached a validation loss of 1.47; the top-level README has the figures.
 // GPU machines are scarce and may lack Go and a network, so scripts/gpu/build.sh builds the test binary
 // and the notmagic binary here into out/gpu/, and scripts/gpu/check.sh runs them there in one command
 // and prints a table; scripts/gpu/README.md gives the exact invocation.

@@ -57,4 +57,10 @@
 // backend (lib/gpu) registers itself (RegisterBackend) to be used with Tensor.To. The operands of
 // an operation must be on one device; constant masks made on the CPU (CausalMask) are copied to the
 // tensor's device by MaskedFill.
+//
+// A backend may implement optional extensions, which lib/nn finds by type assertion and otherwise
+// composes from the primitives: FusedAttention (causal attention in one op, used without attention
+// dropout; the CPU has it), FusedCausalSoftmax (the attention softmax with its scale, mask and dropout
+// in one pass; the GPU has it), DropoutMasker (masks drawn on the device) and UninitAllocator (outputs
+// without a zero fill). ClipGradNorm sums squares on the tensors' device and copies back one number.
 package nn
