@@ -22,10 +22,11 @@ var _ nn.Backend = (*Backend)(nil)
 
 // buffer is device memory holding n float32 values (or int32 indices for the backend's own scratch).
 type buffer struct {
-	ptr   uintptr
-	n     int
-	class uint64
-	be    *Backend
+	ptr     uintptr // 0 once released
+	n       int
+	class   uint64
+	be      *Backend
+	cleanup runtime.Cleanup // returns the block when the buffer is unreachable, unless Release did
 }
 
 func (b *buffer) Len() int            { return b.n }
@@ -61,8 +62,22 @@ func (be *Backend) alloc(n int) *buffer {
 	be.check(err)
 	b := &buffer{ptr: p, n: n, class: c, be: be}
 	a := be.d.alloc
-	runtime.AddCleanup(b, func(k block) { a.put(k.ptr, k.class) }, block{p, c})
+	b.cleanup = runtime.AddCleanup(b, func(k block) { a.put(k.ptr, k.class) }, block{p, c})
 	return b
+}
+
+// Release implements nn.BufferReleaser: lib/nn hands back a buffer it knows is dead (a gradient
+// Backward has consumed), and its block goes back to the allocator at once instead of when the
+// garbage collector finds it. Kernels already queued that read it run before any reuse (one
+// stream). Using the buffer afterwards panics.
+func (be *Backend) Release(b nn.Buffer) {
+	gb, ok := b.(*buffer)
+	if !ok || gb == nil || gb.ptr == 0 || gb.be != be {
+		return
+	}
+	gb.cleanup.Stop()
+	be.d.alloc.put(gb.ptr, gb.class)
+	gb.ptr = 0
 }
 
 // scratch returns device memory for n 4-byte elements that the caller gives back with done once the
@@ -84,6 +99,9 @@ func (be *Backend) dev(b nn.Buffer) uintptr {
 	}
 	if gb == nil {
 		return 0
+	}
+	if gb.ptr == 0 && gb.n >= 0 {
+		panic(fmt.Errorf("gpu: use of a released buffer of %d floats", gb.n))
 	}
 	return gb.ptr
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"reflect"
 	"sync"
 	"unsafe"
 )
@@ -42,10 +43,24 @@ func poolGet(n int) []float32 {
 	return s
 }
 
-// recycleGrad gives the storage of a dead gradient tensor to the pool (CPU buffers only).
+// BufferReleaser is an optional Backend extension: Release takes back a buffer that lib/nn knows
+// no tensor uses any more (a gradient Backward has consumed), for reuse before the garbage collector
+// would find it; the buffer must not be used afterwards.
+type BufferReleaser interface {
+	Release(b Buffer)
+}
+
+// recycleGrad gives the storage of a dead gradient tensor back: to the pool for CPU buffers, to the
+// backend where it implements BufferReleaser.
 func recycleGrad(g *Tensor) {
 	b, ok := g.buf.(cpuBuffer)
-	if !ok || len(b) < poolMinLen {
+	if !ok {
+		if r, ok := g.buf.Backend().(BufferReleaser); ok {
+			r.Release(g.buf)
+		}
+		return
+	}
+	if len(b) < poolMinLen {
 		return
 	}
 	cpuPool.mu.Lock()
@@ -60,9 +75,19 @@ func recycleGrad(g *Tensor) {
 	cpuPool.bytes += 4 * len(b)
 }
 
-// sameStorage reports whether two buffers share their first element (a gradient lent by view).
+// sameStorage reports whether two buffers may be the same storage (a gradient lent by view): CPU
+// buffers that share their first element, pointer-typed buffers that are equal, and, erring on the
+// side of keeping memory alive, any two buffers of another kind.
 func sameStorage(a, b Buffer) bool {
 	x, ok1 := a.(cpuBuffer)
 	y, ok2 := b.(cpuBuffer)
-	return ok1 && ok2 && len(x) > 0 && len(y) > 0 && unsafe.SliceData(x) == unsafe.SliceData(y)
+	switch {
+	case ok1 && ok2:
+		return len(x) > 0 && len(y) > 0 && unsafe.SliceData(x) == unsafe.SliceData(y)
+	case ok1 || ok2:
+		return false
+	case reflect.TypeOf(a).Kind() == reflect.Pointer && reflect.TypeOf(b).Kind() == reflect.Pointer:
+		return a == b
+	}
+	return true
 }
