@@ -117,6 +117,7 @@ func init() {
 		"BinaryOp":            reflect.ValueOf((*nn.BinaryOp)(nil)),
 		"Block":               reflect.ValueOf((*nn.Block)(nil)),
 		"Buffer":              reflect.ValueOf((*nn.Buffer)(nil)),
+		"BufferReleaser":      reflect.ValueOf((*nn.BufferReleaser)(nil)),
 		"CausalSelfAttention": reflect.ValueOf((*nn.CausalSelfAttention)(nil)),
 		"CharTokenizer":       reflect.ValueOf((*nn.CharTokenizer)(nil)),
 		"Checkpoint":          reflect.ValueOf((*nn.Checkpoint)(nil)),
@@ -147,6 +148,7 @@ func init() {
 		// interface wrapper definitions
 		"_Backend":            reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
 		"_Buffer":             reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
+		"_BufferReleaser":     reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_BufferReleaser)(nil)),
 		"_DropoutMasker":      reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_DropoutMasker)(nil)),
 		"_FusedAttention":     reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedAttention)(nil)),
 		"_FusedCausalSoftmax": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax)(nil)),
@@ -267,6 +269,16 @@ func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Backend() nn.Backend {
 }
 func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Len() int {
 	return W.WLen()
+}
+
+// _github_com_notmagic_notmagic_lib_nn_BufferReleaser is an interface wrapper for BufferReleaser type
+type _github_com_notmagic_notmagic_lib_nn_BufferReleaser struct {
+	IValue   interface{}
+	WRelease func(b nn.Buffer)
+}
+
+func (W _github_com_notmagic_notmagic_lib_nn_BufferReleaser) Release(b nn.Buffer) {
+	W.WRelease(b)
 }
 
 // _github_com_notmagic_notmagic_lib_nn_DropoutMasker is an interface wrapper for DropoutMasker type
