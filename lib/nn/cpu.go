@@ -644,17 +644,22 @@ func (cpuBackend) MaskedFill(dst Buffer, shape []int, x Buffer, xStrides []int, 
 
 func (cpuBackend) AdamW(p, g, m, v Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32) {
 	ps, gs, ms, vs := host(p), host(g), host(m), host(v)
+	gs = gs[:len(ps)]
 	parallelRange(len(ps), parallelMin, func(lo, hi int) {
-		for i, gi := range gs[lo:hi] {
-			i += lo
-			mi := b1*ms[i] + (1-b1)*gi
-			vi := b2*vs[i] + (1-b2)*gi*gi
-			ms[i], vs[i] = mi, vi
-			mhat := mi / bc1
-			vhat := vi / bc2
-			ps[i] -= lr * (mhat/(float32(math.Sqrt(float64(vhat)))+eps) + wd*ps[i])
-		}
+		adamwBlock(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], lr, b1, b2, eps, wd, bc1, bc2)
 	})
+}
+
+// adamwScalar is AdamW's update in Go, the reference adamwAVX512 matches bit for bit.
+func adamwScalar(ps, gs, ms, vs []float32, lr, b1, b2, eps, wd, bc1, bc2 float32) {
+	for i, gi := range gs {
+		mi := b1*ms[i] + (1-b1)*gi
+		vi := b2*vs[i] + (1-b2)*gi*gi
+		ms[i], vs[i] = mi, vi
+		mhat := mi / bc1
+		vhat := vi / bc2
+		ps[i] -= lr * (mhat/(float32(math.Sqrt(float64(vhat)))+eps) + wd*ps[i])
+	}
 }
 
 // sgemmBatch is the matrix product kernel: the packed, vectorised SGEMM of lib/nn/gemm.

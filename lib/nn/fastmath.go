@@ -74,8 +74,9 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 	return cdf, pdf
 }
 
-// useGELUAsm lets geluBlock use the assembly path where the CPU has it (tests turn it off to compare).
-var useGELUAsm = true
+// useSIMD lets the elementwise kernels (geluBlock, adamwBlock) use their assembly where the CPU has it
+// (tests turn it off to compare with the Go path).
+var useSIMD = true
 
 // geluAndGrad is the exact-form GELU x·Φ(x) (relative error about 1e-7 before rounding to float32) and
 // its derivative Φ(x) + x·φ(x) (absolute error below 1e-9), from one table lookup.

@@ -14,7 +14,7 @@ var haveGELUAsm = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 // where the CPU has AVX-512, on the scalar path for the rest and for blocks holding |x| > 10 or NaN.
 func geluBlock(y, d, x []float32) {
 	n8 := 0
-	if haveGELUAsm && useGELUAsm {
+	if haveGELUAsm && useSIMD {
 		n8 = len(x) &^ 7
 		if n8 > 0 && geluAVX512(&x[0], &y[0], &d[0], n8) != 0 {
 			n8 = 0

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -159,5 +160,45 @@ func TestTrainingMemoryIsFlat(t *testing.T) {
 	// One step's tensors are ~1 MB here: a leak of even one step's graph would show.
 	if after > before+256<<10 {
 		t.Fatalf("live heap grew from %d to %d bytes over 60 steps", before, after)
+	}
+}
+
+// TestAdamWBlockMatchesScalar runs the CPU backend's AdamW (assembly where the CPU has AVX-512) and
+// the Go loop on the same random state at lengths around the 16-wide blocks, for several steps, and
+// requires the same bits in the parameters and both moments.
+func TestAdamWBlockMatchesScalar(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	for _, n := range []int{1, 15, 16, 17, 65, 1000, 70001} {
+		state := func() [4][]float32 {
+			var s [4][]float32
+			for i := range s {
+				s[i] = make([]float32, n)
+			}
+			return s
+		}
+		a, b := state(), state()
+		for i := 0; i < n; i++ {
+			a[0][i] = float32(r.NormFloat64())
+		}
+		copy(b[0], a[0])
+		for step := 1; step <= 3; step++ {
+			for i := 0; i < n; i++ {
+				a[1][i] = float32(r.NormFloat64() * 1e-2)
+			}
+			copy(b[1], a[1])
+			bc1, bc2 := 1-float32(math.Pow(0.9, float64(step))), 1-float32(math.Pow(0.99, float64(step)))
+			CPU.AdamW(cpuBuffer(a[0]), cpuBuffer(a[1]), cpuBuffer(a[2]), cpuBuffer(a[3]), 1e-3, 0.9, 0.99, 1e-8, 0.1, bc1, bc2)
+			adamwScalar(b[0], b[1], b[2], b[3], 1e-3, 0.9, 0.99, 1e-8, 0.1, bc1, bc2)
+		}
+		for k, name := range []string{"parameters", "", "first moments", "second moments"} {
+			if k == 1 {
+				continue
+			}
+			for i := range a[k] {
+				if math.Float32bits(a[k][i]) != math.Float32bits(b[k][i]) {
+					t.Fatalf("n=%d: %s[%d] = %v, the Go loop gives %v", n, name, i, a[k][i], b[k][i])
+				}
+			}
+		}
 	}
 }

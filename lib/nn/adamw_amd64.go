@@ -1,0 +1,28 @@
+package nn
+
+import "golang.org/x/sys/cpu"
+
+// adamwConsts are AdamW's scalars as adamwAVX512 reads them.
+type adamwConsts struct{ lr, b1, b2, eps, wd, bc1, bc2, omb1, omb2 float32 }
+
+// adamwAVX512 updates n (a multiple of 16) parameters; see adamw_amd64.s.
+//
+//go:noescape
+func adamwAVX512(p, grad, m, v *float32, n int, k *adamwConsts)
+
+// haveAdamWAsm reports whether adamwAVX512 can run here.
+var haveAdamWAsm = cpu.X86.HasAVX512F
+
+// adamwBlock is AdamW over whole slices: 16 values at a time in assembly where the CPU has
+// AVX-512, the rest in Go, with the same result bits either way.
+func adamwBlock(ps, gs, ms, vs []float32, lr, b1, b2, eps, wd, bc1, bc2 float32) {
+	n16 := 0
+	if haveAdamWAsm && useSIMD {
+		n16 = len(ps) &^ 15
+		if n16 > 0 {
+			k := adamwConsts{lr, b1, b2, eps, wd, bc1, bc2, 1 - b1, 1 - b2}
+			adamwAVX512(&ps[0], &gs[0], &ms[0], &vs[0], n16, &k)
+		}
+	}
+	adamwScalar(ps[n16:], gs[n16:], ms[n16:], vs[n16:], lr, b1, b2, eps, wd, bc1, bc2)
+}
