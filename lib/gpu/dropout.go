@@ -31,24 +31,24 @@ func (be *Backend) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
 // and dropout in one pass over the scores (kernels/nn.cu), instead of the five passes and four
 // T×T-sized tensors per layer of scale, mask, softmax, mask draw and multiply.
 func (be *Backend) CausalSoftmax(out, y, x nn.Buffer, rows, T int, scale, p float32, seed uint64) {
-	checkCausal("CausalSoftmax", rows, T, p, out, y, x)
-	if rows == 0 {
-		return
-	}
-	var a args
-	a.ptr(be.dev(out)).ptr(be.dev(y)).ptr(be.dev(x)).i32(rows).i32(T).f32(scale).f32(p).i64(int(seed))
-	be.d.launch1(kCausalSoftmax, rowGrid(rows), rowThreads(T), &a)
+	be.causalSoftmax(kCausalSoftmax, out, y, x, rows, T, scale, p, seed)
 }
 
 // CausalSoftmaxGrad implements nn.FusedCausalSoftmax: dx = the gradient through CausalSoftmax.
 func (be *Backend) CausalSoftmaxGrad(dx, y, dout nn.Buffer, rows, T int, scale, p float32, seed uint64) {
-	checkCausal("CausalSoftmaxGrad", rows, T, p, dx, y, dout)
+	be.causalSoftmax(kCausalSoftmaxGrad, dx, y, dout, rows, T, scale, p, seed)
+}
+
+// causalSoftmax checks the arguments of either causal softmax kernel (three buffers of rows·T values)
+// and launches it, one block per row.
+func (be *Backend) causalSoftmax(k kernelID, b0, b1, b2 nn.Buffer, rows, T int, scale, p float32, seed uint64) {
+	checkCausal(k.String(), rows, T, p, b0, b1, b2)
 	if rows == 0 {
 		return
 	}
 	var a args
-	a.ptr(be.dev(dx)).ptr(be.dev(y)).ptr(be.dev(dout)).i32(rows).i32(T).f32(scale).f32(p).i64(int(seed))
-	be.d.launch1(kCausalSoftmaxGrad, rowGrid(rows), rowThreads(T), &a)
+	a.ptr(be.dev(b0)).ptr(be.dev(b1)).ptr(be.dev(b2)).i32(rows).i32(T).f32(scale).f32(p).i64(int(seed))
+	be.d.launch1(k, rowGrid(rows), rowThreads(T), &a)
 }
 
 func checkCausal(op string, rows, T int, p float32, bufs ...nn.Buffer) {
