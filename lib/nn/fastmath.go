@@ -2,8 +2,6 @@ package nn
 
 import (
 	"math"
-	"runtime"
-	"sync"
 )
 
 // Fast scalar kernels for the CPU backend's hot elementwise loops (PERF.md, "CPU training step").
@@ -89,27 +87,3 @@ func geluAndGrad(x float32) (y, d float32) {
 // parallelMin is the element count below which elementwise loops stay on the calling goroutine.
 const parallelMin = 32 << 10
 
-// parallelRange runs f over [0, n) split into up to GOMAXPROCS contiguous chunks, in parallel when
-// n ≥ minN, and serially on the caller otherwise.
-func parallelRange(n, minN int, f func(lo, hi int)) {
-	p := runtime.GOMAXPROCS(0)
-	if n < minN || p < 2 {
-		f(0, n)
-		return
-	}
-	if p > n/(minN/4+1)+1 {
-		p = n/(minN/4+1) + 1
-	}
-	var wg sync.WaitGroup
-	chunk := (n + p - 1) / p
-	for lo := chunk; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	f(0, min(chunk, n))
-	wg.Wait()
-}

@@ -3,6 +3,8 @@ package nn
 import (
 	"math"
 	"math/rand"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -67,6 +69,39 @@ func TestParallelRange(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestParallelRangeNestedAndConcurrent checks that parallelRange called from inside a chunk and from
+// several goroutines at once still visits every index once (the busy pool runs such calls on their
+// caller) and never deadlocks.
+func TestParallelRangeNestedAndConcurrent(t *testing.T) {
+	const n = 4 * parallelMin
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := 0; rep < 20; rep++ {
+				seen := make([]int32, n)
+				parallelRange(n/64, 8, func(lo, hi int) {
+					for c := lo; c < hi; c++ {
+						parallelRange(64, 8, func(a, b int) {
+							for i := a; i < b; i++ {
+								atomic.AddInt32(&seen[c*64+i], 1)
+							}
+						})
+					}
+				})
+				for i, v := range seen {
+					if v != 1 {
+						t.Errorf("index %d visited %d times", i, v)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // TestGELUBackendSizes runs the CPU backend's GELU and its gradient at edge sizes (serial and
