@@ -86,4 +86,3 @@ func geluAndGrad(x float32) (y, d float32) {
 
 // parallelMin is the element count below which elementwise loops stay on the calling goroutine.
 const parallelMin = 32 << 10
-
