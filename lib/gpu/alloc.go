@@ -48,6 +48,7 @@ type allocator struct {
 	stats   MemStats
 	sinceGC uint64
 	gcEvery uint64
+	limit   uint64 // the most device memory (in use + cached) to hold; 0: the whole device
 
 	devAlloc func(bytes uint64) (uintptr, error) // cuMemAlloc through the worker
 	devFree  func(ptrs []uintptr) error          // synchronise, then cuMemFree each
@@ -86,7 +87,7 @@ func (a *allocator) get(n uint64) (uintptr, uint64, error) {
 		}
 		a.mu.Unlock()
 	}
-	p, err := a.devAlloc(c)
+	p, err := a.deviceAlloc(c)
 	if err != nil && isOutOfMemory(err) {
 		// Out of memory: collect garbage and retry from the cache, then give every cached block back.
 		a.collect(50 * time.Millisecond)
@@ -101,7 +102,7 @@ func (a *allocator) get(n uint64) (uintptr, uint64, error) {
 		if rerr := a.release(); rerr != nil {
 			return 0, 0, rerr
 		}
-		p, err = a.devAlloc(c)
+		p, err = a.deviceAlloc(c)
 	}
 	if err != nil {
 		s := a.Stats()
@@ -113,6 +114,34 @@ func (a *allocator) get(n uint64) (uintptr, uint64, error) {
 	a.stats.Peak = max(a.stats.Peak, a.stats.InUse+a.stats.Cached)
 	a.mu.Unlock()
 	return p, c, nil
+}
+
+// deviceAlloc asks the driver for a block of c bytes, or reports out of memory when the block would
+// take the allocator over its limit, so that the limit is handled like a smaller device: collect
+// garbage, reuse, give the cache back, and only then fail.
+func (a *allocator) deviceAlloc(c uint64) (uintptr, error) {
+	a.mu.Lock()
+	over := a.limit > 0 && a.stats.InUse+a.stats.Cached+c > a.limit
+	limit := a.limit
+	a.mu.Unlock()
+	if over {
+		return 0, &Error{Func: "cuMemAlloc_v2", Code: cudaErrorOutOfMemory, Name: "CUDA_ERROR_OUT_OF_MEMORY",
+			Desc: fmt.Sprintf("over the memory limit of %d bytes (SetMemoryLimit, NOTMAGIC_GPU_MEMORY)", limit)}
+	}
+	return a.devAlloc(c)
+}
+
+// setLimit sets the limit (0: none) and collects garbage more often under a small one: after a
+// quarter of the limit of new device allocations.
+func (a *allocator) setLimit(bytes, total uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.limit = bytes
+	every := total / 4
+	if bytes > 0 {
+		every = min(every, bytes/4)
+	}
+	a.gcEvery = max(every, 256<<20)
 }
 
 // pop takes a cached block of class c; a.mu is held.

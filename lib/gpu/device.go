@@ -114,8 +114,13 @@ func openDevice() (*device, error) {
 		close(d.jobs)
 		return nil, err
 	}
-	gcEvery := max(d.info.TotalMemory/4, 256<<20)
-	d.alloc = newAllocator(gcEvery, d.memAlloc, d.memFree)
+	d.alloc = newAllocator(0, d.memAlloc, d.memFree)
+	limit, err := parseMemoryLimit(os.Getenv("NOTMAGIC_GPU_MEMORY"), d.info.TotalMemory)
+	if err != nil {
+		close(d.jobs)
+		return nil, err
+	}
+	d.alloc.setLimit(limit, d.info.TotalMemory)
 	d.setupBLAS()
 	return d, nil
 }

@@ -50,6 +50,7 @@
 // reported by the next synchronous call. Device memory comes from a caching allocator with size classes
 // (sizeClass); a buffer returns to its free list when the garbage collector finds it unreachable, which
 // the allocator prompts every quarter of the device's memory and before it reports the device full.
+// SetMemoryLimit (or NOTMAGIC_GPU_MEMORY, e.g. "16G" or "25%") caps what it holds, for sharing a GPU.
 // NOTMAGIC_CUDA_DEVICE picks the device (default 0); NOTMAGIC_LIBCUDA names a driver library other than
 // libcuda.so.1. Beyond nn.Backend the backend implements lib/nn's optional extensions DropoutMasker
 // (masks from a counter-based hash of a seed, so nothing is copied from the host), FusedCausalSoftmax

@@ -89,3 +89,30 @@ func TestEmulatedDevice(t *testing.T) {
 		t.Error("the caching allocator never reused a block")
 	}
 }
+
+// TestEmulatedMemoryLimit trains under a memory limit below what the steps would otherwise hold:
+// the allocator must stay under it (collecting garbage and giving its cache back) and the training
+// steps must still match the CPU.
+func TestEmulatedMemoryLimit(t *testing.T) {
+	be := emulated(t)
+	// Start from what other tests left alive (collected and released), plus 5 MiB: less than the two
+	// steps hold without a limit (about 5.6 MiB), more than their live working set (about 4.1 MiB).
+	be.d.alloc.collect(100 * time.Millisecond)
+	if err := be.d.alloc.release(); err != nil {
+		t.Fatal(err)
+	}
+	total := be.d.info.TotalMemory
+	limit := be.d.alloc.Stats().InUse + 5<<20
+	be.d.alloc.setLimit(limit, total)
+	defer be.d.alloc.setLimit(0, total)
+	before := be.d.alloc.Stats()
+	checkGPTStep(t, "cudaemu")
+	s := be.d.alloc.Stats()
+	t.Logf("allocator under a %.1f MiB limit: %+v", float64(limit)/(1<<20), s)
+	if s.InUse+s.Cached > limit {
+		t.Errorf("holding %d bytes, over the %d-byte limit", s.InUse+s.Cached, limit)
+	}
+	if s.GCs == before.GCs && s.Released == before.Released {
+		t.Errorf("the limit never made the allocator collect or give memory back (peak %d): the test proves nothing", s.Peak)
+	}
+}

@@ -1,6 +1,10 @@
 package gpu
 
 import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/notmagic/notmagic/lib/nn"
@@ -77,6 +81,50 @@ func Memory() (MemStats, error) {
 		return MemStats{}, err
 	}
 	return d.alloc.Stats(), nil
+}
+
+// SetMemoryLimit caps the device memory the backend holds — live tensors and its cache of free
+// blocks — at bytes (0: no cap but the device's size), for sharing a GPU. Near the cap it collects
+// garbage and gives cached blocks back to the driver before it fails an allocation with an
+// out-of-memory error. NOTMAGIC_GPU_MEMORY sets it at start: bytes, with a K, M, G or T suffix
+// (powers of 1024, "GiB" and "GB" read the same), or a percentage of the device, e.g. "16G" or "25%".
+func SetMemoryLimit(bytes uint64) error {
+	d, err := open()
+	if err != nil {
+		return err
+	}
+	d.alloc.setLimit(bytes, d.info.TotalMemory)
+	return nil
+}
+
+// parseMemoryLimit reads NOTMAGIC_GPU_MEMORY's value ("" is no limit) for a device of total bytes.
+func parseMemoryLimit(s string, total uint64) (uint64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	bad := fmt.Errorf("gpu: NOTMAGIC_GPU_MEMORY=%q: want bytes with an optional K, M, G or T suffix, or a percentage, e.g. 16G or 25%%", s)
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || !(v > 0 && v <= 100) {
+			return 0, bad
+		}
+		return uint64(v / 100 * float64(total)), nil
+	}
+	u := strings.ToUpper(s)
+	u = strings.TrimSuffix(strings.TrimSuffix(u, "B"), "I")
+	mult := 1.0
+	if n := len(u); n > 0 {
+		if i := strings.IndexByte("KMGT", u[n-1]); i >= 0 {
+			mult = math.Pow(1024, float64(i+1))
+			u = u[:n-1]
+		}
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(u), 64)
+	if err != nil || !(v > 0) || math.IsInf(v, 0) {
+		return 0, bad
+	}
+	return uint64(v * mult), nil
 }
 
 // SetTF32 lets cuBLAS use TF32 tensor cores for float32 products (faster, about 1e-3 relative

@@ -462,3 +462,50 @@ func TestDropoutMaskHost(t *testing.T) {
 		t.Fatal("the same seed gave another mask")
 	}
 }
+
+// TestAllocatorLimit checks SetMemoryLimit's mechanism: a request that would take the allocator over
+// its limit is handled like a full device — the cache is given back first — and one that cannot fit
+// under the limit fails with an out-of-memory error that names it.
+func TestAllocatorLimit(t *testing.T) {
+	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 1 << 40}
+	a := newAllocator(0, f.alloc, f.free)
+	a.setLimit(3<<20, 1<<40)
+	var ps []uintptr
+	for i := 0; i < 3; i++ {
+		p, _, err := a.get(1 << 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	if _, _, err := a.get(1 << 20); err == nil || !isOutOfMemory(err) || !strings.Contains(err.Error(), "over the memory limit of 3145728 bytes") {
+		t.Fatalf("a fourth MiB under a 3 MiB limit: %v", err)
+	}
+	for _, p := range ps {
+		a.put(p, 1<<20)
+	}
+	if _, _, err := a.get(2 << 20); err != nil { // fits once the cached blocks are given back
+		t.Fatalf("the cache was not given back under the limit: %v", err)
+	}
+	if s := a.Stats(); s.InUse+s.Cached > 3<<20 || f.used > 3<<20 {
+		t.Fatalf("over the limit: stats %+v, device %d bytes", s, f.used)
+	}
+}
+
+func TestParseMemoryLimit(t *testing.T) {
+	const total = 100 << 30
+	for _, c := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{"", 0, true}, {"1048576", 1 << 20, true}, {"16G", 16 << 30, true}, {"16GiB", 16 << 30, true}, {"16gb", 16 << 30, true},
+		{"512M", 512 << 20, true}, {"1.5T", 1536 << 30, true}, {"25%", 25 << 30, true}, {" 8 G ", 8 << 30, true},
+		{"0", 0, false}, {"-1G", 0, false}, {"150%", 0, false}, {"lots", 0, false}, {"G", 0, false}, {"0%", 0, false},
+	} {
+		got, err := parseMemoryLimit(c.in, total)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("parseMemoryLimit(%q) = %d, %v; want %d (ok %v)", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
