@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
 # scripts/bench.sh — the project's CPU speed figures against PyTorch on this machine, in one go.
 #
-#   scripts/bench.sh [--iters N] [--data FILE] [--skip-matmul] [--skip-gpt]
+#   scripts/bench.sh [--iters N] [--rounds R] [--data FILE] [--skip-matmul] [--skip-gpt]
 #
 # Runs, back to back: lib/nn/gemm/compare.py (notmagic's SGEMM vs torch.matmul, 1 and 2 threads,
 # alternating rounds), then `notmagic bench gpt` and shared/bench/torch_gpt.py on the RECIPE.md
 # configuration, each under /usr/bin/time -v, and prints a Markdown ratio table (Go/PyTorch) of
 # median ms/iter, wall seconds, tokens/s, best val loss and peak RSS, with the machine's description.
-# Run from anywhere; needs Go and Debian's python3-torch (/usr/bin/python3). Default --iters 2000
-# (about 2 × 2 minutes on 2 quiet cores); use --iters 200 for a smoke run (losses are then ≈ 2.4).
+# --rounds R alternates R runs of each (Go, PyTorch, Go, …): the table then holds each figure's median
+# over the rounds, and the per-round ms/iter ratios follow it (on a shared machine one run can be 10 %
+# off; take rounds ≥ 3 for a figure to quote). Run from anywhere; needs Go and Debian's python3-torch
+# (/usr/bin/python3). Default --iters 2000 --rounds 1 (about 2 × 2 minutes a round on 2 quiet cores);
+# use --iters 200 for a smoke run (losses are then ≈ 2.4).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 iters=2000
+rounds=1
 data=""
 matmul=1
 gpt=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--iters) iters=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
 	--data) data=$2; shift 2 ;;
 	--skip-matmul) matmul=0; shift ;;
 	--skip-gpt) gpt=0; shift ;;
-	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
 	*) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -65,15 +70,17 @@ fi
 
 if [ "$gpt" = 1 ]; then
 	cd "$tmp"
-	echo "running notmagic bench gpt --iters $iters ..." >&2
-	/usr/bin/time -v -o go.time "$tmp/notmagic" bench gpt --data "$data" --iters "$iters" >go.out 2>go.err || {
-		cat go.err >&2; exit 1; }
-	echo "running torch_gpt.py --iters $iters ..." >&2
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 /usr/bin/time -v -o torch.time \
-		/usr/bin/python3 "$torch_gpt" --data "$data" --iters "$iters" >torch.out 2>torch.err || {
-		cat torch.err >&2; exit 1; }
-	/usr/bin/python3 - "$iters" <<'PY'
-import json, re, sys
+	for r in $(seq "$rounds"); do
+		echo "round $r/$rounds: notmagic bench gpt --iters $iters ..." >&2
+		/usr/bin/time -v -o "go$r.time" "$tmp/notmagic" bench gpt --data "$data" --iters "$iters" >"go$r.out" 2>"go$r.err" || {
+			cat "go$r.err" >&2; exit 1; }
+		echo "round $r/$rounds: torch_gpt.py --iters $iters ..." >&2
+		OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 /usr/bin/time -v -o "torch$r.time" \
+			/usr/bin/python3 "$torch_gpt" --data "$data" --iters "$iters" >"torch$r.out" 2>"torch$r.err" || {
+			cat "torch$r.err" >&2; exit 1; }
+	done
+	/usr/bin/python3 - "$iters" "$rounds" <<'PY'
+import json, re, statistics, sys
 
 def summary(name):
     rows = [json.loads(l) for l in (open(name + ".out").read() + open(name + ".err").read()).splitlines() if l.startswith("{")]
@@ -84,14 +91,24 @@ def summary(name):
     s[-1]["peak_rss_mb"] = int(rss.group(1)) / 1024 if rss else float("nan")
     return s[-1]
 
-go, pt = summary("go"), summary("torch")
-print(f"## GPT recipe, {sys.argv[1]} iterations ({go['impl']}, {go['threads']} threads vs {pt['impl']}, {pt['threads']} thread(s))")
+iters, rounds = sys.argv[1], int(sys.argv[2])
+gos = [summary(f"go{r}") for r in range(1, rounds + 1)]
+pts = [summary(f"torch{r}") for r in range(1, rounds + 1)]
+go, pt = gos[0], pts[0]
+what = "" if rounds == 1 else f", median of {rounds} alternating rounds"
+print(f"## GPT recipe, {iters} iterations ({go['impl']}, {go['threads']} threads vs {pt['impl']}, {pt['threads']} thread(s){what})")
 print()
 print("| figure | Go | PyTorch | Go/PyTorch |")
 print("|---|---:|---:|---:|")
 for key, fmt in [("median_ms_per_iter", "{:.2f}"), ("wall_s", "{:.1f}"), ("tokens_per_s", "{:.0f}"),
                  ("best_val_loss", "{:.4f}"), ("peak_rss_mb", "{:.0f}")]:
-    a, b = float(go[key]), float(pt[key])
+    a = statistics.median(float(g[key]) for g in gos)
+    b = statistics.median(float(p[key]) for p in pts)
     print(f"| {key} | {fmt.format(a)} | {fmt.format(b)} | {a / b:.3f} |")
+if rounds > 1:
+    print()
+    print("ms/iter by round (Go / PyTorch = ratio): " + "; ".join(
+        f"{g['median_ms_per_iter']:.2f} / {p['median_ms_per_iter']:.2f} = {g['median_ms_per_iter'] / p['median_ms_per_iter']:.3f}"
+        for g, p in zip(gos, pts)))
 PY
 fi
