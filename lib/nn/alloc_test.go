@@ -1,6 +1,10 @@
 package nn
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+	"time"
+)
 
 // TestTrainingStepAllocs measures heap allocations of one steady-state training step of the
 // recipe's model (forward, backward, clipping, AdamW). The goal of issue 7 is zero; today every
@@ -31,5 +35,31 @@ func TestTrainingStepAllocs(t *testing.T) {
 	t.Logf("%.0f heap allocations per training step", allocs)
 	if allocs > 1000 {
 		t.Errorf("%.0f allocations per training step, want ≤ 1000 (was 835 when this test was written)", allocs)
+	}
+}
+
+// TestPoolLetsGo checks that recycled CPU buffers nobody asks for again go back to the runtime: the
+// pool keeps them through one garbage collection (as victims) and drops them at the next.
+func TestPoolLetsGo(t *testing.T) {
+	const n = 5003 // a length no other test uses
+	recycle(cpuBuffer(make([]float32, n)))
+	held := func() (free, victim int) {
+		cpuPool.mu.Lock()
+		defer cpuPool.mu.Unlock()
+		return len(cpuPool.free[n]), len(cpuPool.victim[n])
+	}
+	if f, v := held(); f+v != 1 {
+		t.Fatalf("after recycling: %d free, %d victims", f, v)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond) // the sweep runs as a cleanup, after the collection
+		if f, v := held(); f+v == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the pool still holds the buffer after collections for 5 s")
+		}
 	}
 }

@@ -141,7 +141,8 @@ func causalSoftmax(fs FusedCausalSoftmax, scores *Tensor, scale, p float32) (out
 		seed = rng.Uint64()
 	}
 	fs.CausalSoftmax(out.buf, y.buf, scores.buf, rows, T, scale, p, seed)
-	probs = &Tensor{shape: y.shape, buf: y.buf}
+	probs = &Tensor{shape: y.shape, buf: y.buf, shared: true}
+	y.shared = true
 	record(out, "causal_softmax", []*Tensor{scores}, func(g *Tensor) {
 		if scores.requiresGrad {
 			dx := output(be, scores.shape)

@@ -94,7 +94,10 @@ func (t *Tensor) Grad() *Tensor { return t.grad }
 func (t *Tensor) ZeroGrad() { t.grad, t.gradShared = nil, false }
 
 // Detach returns a tensor sharing t's values that is cut from the graph and needs no gradient.
-func (t *Tensor) Detach() *Tensor { return &Tensor{shape: t.shape, buf: t.buf} }
+func (t *Tensor) Detach() *Tensor {
+	t.shared = true
+	return &Tensor{shape: t.shape, buf: t.buf, shared: true}
+}
 
 // IsLeaf reports whether the tensor was created by the user rather than computed by an operation.
 func (t *Tensor) IsLeaf() bool { return t.node == nil && !t.released }
@@ -167,9 +170,33 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 				recycleGrad(x.grad) // dead: no other tensor holds it
 			}
 		}
+		if x.transient && !x.shared {
+			// Every op that read x ran its backward before this point (reverse topological order),
+			// and no caller holds x: its storage is dead too.
+			recycle(x.buf)
+		}
 		// Release the graph: computed tensors forget their inputs and their gradient.
 		x.node, x.released = nil, true
 		x.grad, x.gradShared = nil, false
+	}
+}
+
+// markTransient marks the computed tensors of out's graph, out excepted, as transient: a model's
+// forward pass calls it on the output it returns, so that Backward may recycle the activations in
+// between, which no caller can hold. It stops at leaves and at tensors already marked.
+func markTransient(out *Tensor) {
+	if out.node == nil {
+		return
+	}
+	stack := append([]*Tensor(nil), out.node.inputs...)
+	for len(stack) > 0 {
+		t := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if t.node == nil || t.transient {
+			continue
+		}
+		t.transient = true
+		stack = append(stack, t.node.inputs...)
 	}
 }
 

@@ -2,20 +2,43 @@ package nn
 
 import (
 	"reflect"
+	"runtime"
 	"sync"
 	"unsafe"
 )
 
-// The CPU backend reuses the memory of gradients that Backward knows are dead: a node's output
-// gradient once its backward has run and no input borrowed it, and a fresh gradient once it has been
-// added into an existing one. Those buffers go to cpuPool and serve the next allocations of the same
-// length (the next step's activations and gradients), which skips the runtime's allocation and, for
-// outputs a kernel overwrites entirely (AllocUninit), the zeroing too. Nothing else is recycled:
-// tensors a program can still hold are left to the garbage collector.
+// The CPU backend reuses the memory that Backward knows is dead: a node's output gradient once its
+// backward has run and no input borrowed it, a fresh gradient once it has been added into an existing
+// one, and a model's own activations (markTransient) once every op that read them has run its
+// backward. Those buffers go to cpuPool and serve the next allocations of the same length (the next
+// step's activations and gradients), which skips the runtime's allocation and, for outputs a kernel
+// overwrites entirely (AllocUninit), the zeroing too. Tensors a program can hold are left to the
+// garbage collector. Like sync.Pool, the pool keeps what a garbage collection finds in it for one
+// more cycle (victim) and then lets it go, so memory a program stops using goes back to the runtime.
 var cpuPool struct {
-	mu    sync.Mutex
-	free  map[int][][]float32
-	bytes int
+	mu     sync.Mutex
+	free   map[int][][]float32
+	victim map[int][][]float32 // what free held at the last garbage collection
+	bytes  int                 // in free and victim
+}
+
+func init() { armPoolSweep() }
+
+// armPoolSweep arranges for sweepPool to run after the next garbage collection (and to arm itself
+// again then).
+func armPoolSweep() {
+	sentinel := new([64]byte)
+	runtime.AddCleanup(sentinel, func(struct{}) { sweepPool(); armPoolSweep() }, struct{}{})
+}
+
+// sweepPool drops the victim buffers and makes the free ones the victims.
+func sweepPool() {
+	cpuPool.mu.Lock()
+	defer cpuPool.mu.Unlock()
+	for n, l := range cpuPool.victim {
+		cpuPool.bytes -= 4 * n * len(l)
+	}
+	cpuPool.victim, cpuPool.free = cpuPool.free, nil
 }
 
 const poolMaxBytes = 256 << 20 // the most the pool keeps
@@ -32,15 +55,16 @@ func poolGet(n int) []float32 {
 	}
 	cpuPool.mu.Lock()
 	defer cpuPool.mu.Unlock()
-	l := cpuPool.free[n]
-	if len(l) == 0 {
-		return nil
+	for _, m := range []map[int][][]float32{cpuPool.free, cpuPool.victim} {
+		if l := m[n]; len(l) > 0 {
+			s := l[len(l)-1]
+			l[len(l)-1] = nil
+			m[n] = l[:len(l)-1]
+			cpuPool.bytes -= 4 * n
+			return s
+		}
 	}
-	s := l[len(l)-1]
-	l[len(l)-1] = nil
-	cpuPool.free[n] = l[:len(l)-1]
-	cpuPool.bytes -= 4 * n
-	return s
+	return nil
 }
 
 // BufferReleaser is an optional Backend extension: Release takes back a buffer that lib/nn knows
@@ -52,11 +76,15 @@ type BufferReleaser interface {
 
 // recycleGrad gives the storage of a dead gradient tensor back: to the pool for CPU buffers, to the
 // backend where it implements BufferReleaser.
-func recycleGrad(g *Tensor) {
-	b, ok := g.buf.(cpuBuffer)
+func recycleGrad(g *Tensor) { recycle(g.buf) }
+
+// recycle gives dead storage back: to the pool for CPU buffers, to the backend where it implements
+// BufferReleaser.
+func recycle(buf Buffer) {
+	b, ok := buf.(cpuBuffer)
 	if !ok {
-		if r, ok := g.buf.Backend().(BufferReleaser); ok {
-			r.Release(g.buf)
+		if r, ok := buf.Backend().(BufferReleaser); ok {
+			r.Release(buf)
 		}
 		return
 	}

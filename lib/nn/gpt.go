@@ -117,10 +117,14 @@ func (m *GPT) forward(ids []int, B, T int, keep bool) (*Tensor, []*Tensor) {
 		}
 	}
 	x = m.LnF.Forward(x)
+	var logits *Tensor
 	if m.Head != nil {
-		return m.Head.Forward(x), atts
+		logits = m.Head.Forward(x)
+	} else {
+		logits = MatMulT(x, m.Wte.Weight)
 	}
-	return MatMulT(x, m.Wte.Weight), atts
+	markTransient(logits) // the activations in between are the model's own
+	return logits, atts
 }
 
 // Loss returns the mean cross-entropy of logits [B, T, vocab] against targets (B·T ids).

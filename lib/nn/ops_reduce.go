@@ -51,7 +51,8 @@ func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor 
 	keptShape := x.shape
 	out := x
 	if !keep {
-		out = &Tensor{shape: dropAxes(t.shape, axes), buf: x.buf}
+		out = &Tensor{shape: dropAxes(t.shape, axes), buf: x.buf, shared: true}
+		x.shared = true
 	}
 	return record(out, name, []*Tensor{t}, func(g *Tensor) {
 		g = g.Reshape(keptShape...)

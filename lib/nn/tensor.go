@@ -16,6 +16,8 @@ type Tensor struct {
 	gradShared   bool  // grad's storage is borrowed from another tensor: copy before accumulating into it
 	node         *node // the operation that produced this tensor, while the graph is alive
 	released     bool  // computed tensor whose graph a Backward has released
+	transient    bool  // computed inside a model's forward pass and handed to no caller (markTransient)
+	shared       bool  // its storage is shared with another tensor (a view): never recycled
 }
 
 // numel is the number of elements of a shape.
