@@ -102,8 +102,9 @@ fi
 for b in "$logs/bench-test.log" "$logs/bench-test-dropout.log"; do
 	label="timing, dropout $(jget dropout "$b")"
 	if grep -q '"summary"' "$b"; then
-		printf '%-28s %s ms/iter, %s tokens/s, MFU %s of FP32 peak, %s of TF32 peak (cuBLAS %s, TF32 %s)\n' "$label" \
-			"$(jget median_ms_per_iter "$b")" "$(jget tokens_per_s "$b")" "$(jget mfu_vs_fp32_peak "$b")" "$(jget mfu_vs_tf32_peak "$b")" "$(jget cublas "$b")" "$(jget tf32 "$b")"
+		printf '%-28s %s ms/iter, %s tokens/s, MFU %s of FP32 peak, %s of TF32 peak (cuBLAS %s, TF32 %s); device memory peak %s MB, %s collections\n' "$label" \
+			"$(jget median_ms_per_iter "$b")" "$(jget tokens_per_s "$b")" "$(jget mfu_vs_fp32_peak "$b")" "$(jget mfu_vs_tf32_peak "$b")" "$(jget cublas "$b")" "$(jget tf32 "$b")" \
+			"$(jget device_peak_mb "$b")" "$(jget gcs "$b")"
 	else
 		printf '%-28s %s\n' "timing ($(basename "$b"))" "no result: $(grep -m1 -E 'FAIL|no GPU|panic|Error' "$b")"
 	fi
