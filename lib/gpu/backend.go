@@ -100,7 +100,7 @@ func (be *Backend) dev(b nn.Buffer) uintptr {
 	if gb == nil {
 		return 0
 	}
-	if gb.ptr == 0 && gb.n >= 0 {
+	if gb.ptr == 0 {
 		panic(fmt.Errorf("gpu: use of a released buffer of %d floats", gb.n))
 	}
 	return gb.ptr

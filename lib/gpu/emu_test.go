@@ -90,29 +90,53 @@ func TestEmulatedDevice(t *testing.T) {
 	}
 }
 
-// TestEmulatedMemoryLimit trains under a memory limit below what the steps would otherwise hold:
-// the allocator must stay under it (collecting garbage and giving its cache back) and the training
-// steps must still match the CPU.
+// TestEmulatedMemoryLimit checks the memory limit on the emulated device: 64 buffers of 1 MiB, each
+// dropped at once, fit under a 4 MiB limit only if the allocator collects the garbage and reuses or
+// gives back the blocks; then two GPT training steps under a limit of the memory they took without
+// one still match the CPU.
 func TestEmulatedMemoryLimit(t *testing.T) {
 	be := emulated(t)
-	// Start from what other tests left alive (collected and released), plus 5 MiB: less than the two
-	// steps hold without a limit (about 5.6 MiB), more than their live working set (about 4.1 MiB).
-	be.d.alloc.collect(100 * time.Millisecond)
-	if err := be.d.alloc.release(); err != nil {
-		t.Fatal(err)
-	}
+	a := be.d.alloc
 	total := be.d.info.TotalMemory
-	limit := be.d.alloc.Stats().InUse + 5<<20
-	be.d.alloc.setLimit(limit, total)
-	defer be.d.alloc.setLimit(0, total)
-	before := be.d.alloc.Stats()
-	checkGPTStep(t, "cudaemu")
-	s := be.d.alloc.Stats()
-	t.Logf("allocator under a %.1f MiB limit: %+v", float64(limit)/(1<<20), s)
-	if s.InUse+s.Cached > limit {
-		t.Errorf("holding %d bytes, over the %d-byte limit", s.InUse+s.Cached, limit)
+	defer a.setLimit(0, total)
+	// fresh collects what other runs left, gives the cache back and restarts the peak, returning the
+	// bytes still in use.
+	fresh := func() uint64 {
+		a.collect(100 * time.Millisecond)
+		if err := a.release(); err != nil {
+			t.Fatal(err)
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.stats.Peak = a.stats.InUse + a.stats.Cached
+		return a.stats.InUse
 	}
-	if s.GCs == before.GCs && s.Released == before.Released {
-		t.Errorf("the limit never made the allocator collect or give memory back (peak %d): the test proves nothing", s.Peak)
+
+	base := fresh()
+	limit := base + 4<<20
+	a.setLimit(limit, total)
+	before := a.Stats()
+	for i := 0; i < 64; i++ {
+		be.Alloc(1 << 18) // 1 MiB, garbage at once
+	}
+	s := a.Stats()
+	t.Logf("64 MiB of garbage under a 4 MiB limit: %+v", s)
+	if s.Peak > limit {
+		t.Errorf("peak %d bytes, over the %d-byte limit", s.Peak, limit)
+	}
+	if s.GCs == before.GCs {
+		t.Error("the limit never made the allocator collect garbage")
+	}
+
+	a.setLimit(0, total)
+	base = fresh()
+	checkGPTStep(t, "cudaemu")
+	needed := a.Stats().Peak - base
+	base = fresh()
+	limit = base + needed
+	a.setLimit(limit, total)
+	checkGPTStep(t, "cudaemu")
+	if s := a.Stats(); s.Peak > limit {
+		t.Errorf("GPT steps: peak %d bytes, over the %d-byte limit", s.Peak, limit)
 	}
 }

@@ -105,18 +105,25 @@ func TestAllocatorReuse(t *testing.T) {
 	}
 }
 
-func TestAllocatorOutOfMemory(t *testing.T) {
-	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 3 << 20}
-	a := newAllocator(0, f.alloc, f.free)
-	// Fill the device with cached 1 MiB blocks, then ask for a 2 MiB block: the cache is given back.
+// getMiBs takes n 1 MiB blocks from a.
+func getMiBs(t *testing.T, a *allocator, n int) []uintptr {
+	t.Helper()
 	var ps []uintptr
-	for i := 0; i < 3; i++ {
+	for i := 0; i < n; i++ {
 		p, _, err := a.get(1 << 20)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ps = append(ps, p)
 	}
+	return ps
+}
+
+func TestAllocatorOutOfMemory(t *testing.T) {
+	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 3 << 20}
+	a := newAllocator(0, f.alloc, f.free)
+	// Fill the device with cached 1 MiB blocks, then ask for a 2 MiB block: the cache is given back.
+	ps := getMiBs(t, a, 3)
 	for _, p := range ps {
 		a.put(p, 1<<20)
 	}
@@ -470,14 +477,7 @@ func TestAllocatorLimit(t *testing.T) {
 	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 1 << 40}
 	a := newAllocator(0, f.alloc, f.free)
 	a.setLimit(3<<20, 1<<40)
-	var ps []uintptr
-	for i := 0; i < 3; i++ {
-		p, _, err := a.get(1 << 20)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps = append(ps, p)
-	}
+	ps := getMiBs(t, a, 3)
 	if _, _, err := a.get(1 << 20); err == nil || !isOutOfMemory(err) || !strings.Contains(err.Error(), "over the memory limit of 3145728 bytes") {
 		t.Fatalf("a fourth MiB under a 3 MiB limit: %v", err)
 	}

@@ -52,7 +52,7 @@ func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor)) 
 func accumulate(t *Tensor, g *Tensor, fresh bool) {
 	if !t.requiresGrad {
 		if fresh {
-			recycleGrad(g)
+			recycle(g.buf)
 		}
 		return
 	}
@@ -71,7 +71,7 @@ func accumulate(t *Tensor, g *Tensor, fresh bool) {
 	}
 	t.backend().Axpy(t.grad.buf, 1, g.buf)
 	if fresh {
-		recycleGrad(g)
+		recycle(g.buf)
 	}
 }
 
@@ -167,7 +167,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		if x.grad != nil {
 			x.node.backward(x.grad)
 			if !x.gradShared && !lent(x) {
-				recycleGrad(x.grad) // dead: no other tensor holds it
+				recycle(x.grad.buf) // dead: no other tensor holds it
 			}
 		}
 		if x.transient && !x.shared {

@@ -74,10 +74,6 @@ type BufferReleaser interface {
 	Release(b Buffer)
 }
 
-// recycleGrad gives the storage of a dead gradient tensor back: to the pool for CPU buffers, to the
-// backend where it implements BufferReleaser.
-func recycleGrad(g *Tensor) { recycle(g.buf) }
-
 // recycle gives dead storage back: to the pool for CPU buffers, to the backend where it implements
 // BufferReleaser.
 func recycle(buf Buffer) {

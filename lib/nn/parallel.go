@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/notmagic/notmagic/lib/nn/internal/spin"
 )
 
 // parallelRange runs f over [0, n) split into up to GOMAXPROCS contiguous chunks, in parallel when
@@ -92,7 +94,7 @@ func startRangeWorkers(n int) {
 					if j := rangePool.job.Load(); j != nil && j.work() {
 						j.fin <- struct{}{}
 					}
-					if !awaitRangeJob(rangeSpin) {
+					if !spin.Until(rangeSpin, rangeWork) {
 						break
 					}
 				}
@@ -101,19 +103,8 @@ func startRangeWorkers(n int) {
 	}
 }
 
-// awaitRangeJob waits up to d for a call with unclaimed chunks, yielding now and then, and reports
-// whether one came.
-func awaitRangeJob(d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for {
-		for range 256 {
-			if j := rangePool.job.Load(); j != nil && j.next.Load() < j.chunks {
-				return true
-			}
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		runtime.Gosched()
-	}
+// rangeWork reports whether the current call has unclaimed chunks.
+func rangeWork() bool {
+	j := rangePool.job.Load()
+	return j != nil && j.next.Load() < j.chunks
 }

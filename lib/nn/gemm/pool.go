@@ -1,10 +1,11 @@
 package gemm
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/notmagic/notmagic/lib/nn/internal/spin"
 )
 
 // Parallel calls are cut into chunks (rectangles of C, or runs of whole products of a batch) that
@@ -75,7 +76,7 @@ func startWorkers(n int) {
 					if work(ws) {
 						pool.done <- struct{}{}
 					}
-					if !awaitWork(spinFor) {
+					if !spin.Until(spinFor, haveWork) {
 						break
 					}
 				}
@@ -112,24 +113,10 @@ func work(ws *workspace) (last bool) {
 // takes the core from the element-wise loops between products).
 var spinFor = 100 * time.Microsecond
 
-// awaitWork waits up to d for a call with unclaimed chunks, yielding the processor in between, and
-// reports whether one came.
-func awaitWork(d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for {
-		// A few hundred loads of the claim word (well under a microsecond) between yields: a yield
-		// takes the scheduler's lock, and yielding on every load made that lock a hot spot.
-		for range 256 {
-			v := pool.claim.Load()
-			if int(v&(1<<24-1)) < int(v>>24&(1<<24-1)) {
-				return true
-			}
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		runtime.Gosched()
-	}
+// haveWork reports whether the current call has unclaimed chunks.
+func haveWork() bool {
+	v := pool.claim.Load()
+	return int(v&(1<<24-1)) < int(v>>24&(1<<24-1))
 }
 
 // maxChunks bounds the chunks of one call (they are counted in 24 bits of pool.claim).
