@@ -124,7 +124,7 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 		"wall_s", pyRound(wall, 2), "median_ms_per_iter", pyRound(med*1e3, 2),
 		"tokens_per_s", int(pyRound(tps, 0)), "best_val_loss", pyRound(best, 4),
 		"peak_rss_mb", pyRound(peakRSSMB(), 1)}
-	jsonLine(out, append(fields, mfuFields(f.device, model.FLOPsPerToken(), tps)...)...)
+	jsonLine(out, append(fields, deviceFields(f.device, model.FLOPsPerToken(), tps)...)...)
 	return nil
 }
 

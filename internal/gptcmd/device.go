@@ -22,10 +22,12 @@ func openDevice(name string) (sync func() error, err error) {
 	return func() error { return nil }, nil
 }
 
-// mfuFields returns the JSON fields of model FLOPs utilisation on a GPU, as RECIPE.md defines it:
-// FLOPs per token (6·N + 12·layers·width·block) × tokens/s ÷ the card's peak, against its FP32,
-// TF32 and BF16 dense peaks, with the device's name; nothing on the CPU or for an unknown card.
-func mfuFields(device string, flopsPerToken, tokensPerS float64) []any {
+// deviceFields returns the JSON fields of a GPU run: the device's name, whether cuBLAS and TF32
+// were used, the peak device memory the allocator held (in use plus cached, MiB) and the garbage
+// collections it asked for, and model FLOPs utilisation as RECIPE.md defines it: FLOPs per token
+// (6·N + 12·layers·width·block) × tokens/s ÷ the card's peak, against its FP32, TF32 and BF16 dense
+// peaks (left out for an unknown card). Nothing on the CPU.
+func deviceFields(device string, flopsPerToken, tokensPerS float64) []any {
 	if device != "cuda" {
 		return nil
 	}
@@ -35,6 +37,9 @@ func mfuFields(device string, flopsPerToken, tokensPerS float64) []any {
 	}
 	f := flopsPerToken * tokensPerS
 	fields := []any{"device", info.Name, "cublas", info.CUBLAS != "", "tf32", info.TF32, "model_tflops", pyRound(f/1e12, 2)}
+	if mem, err := gpu.Memory(); err == nil {
+		fields = append(fields, "device_peak_mb", mem.Peak>>20, "gcs", mem.GCs)
+	}
 	if p, ok := info.PeakFLOPS(); ok {
 		fields = append(fields, "mfu_vs_fp32_peak", pyRound(f/p.FP32, 4), "mfu_vs_tf32_peak", pyRound(f/p.TF32, 4), "mfu_vs_bf16_peak", pyRound(f/p.BF16, 4))
 	}

@@ -40,22 +40,32 @@ type MemStats struct {
 // since cuMemAlloc and cuMemFree are slow and synchronising. Buffers come back when the Go garbage
 // collector finds them unreachable (runtime.AddCleanup) or, for the backend's own scratch buffers, at
 // once. Reuse is safe without events because every use of device memory is queued in order on the
-// backend's one stream. Device memory is invisible to the Go heap, so the allocator also asks for a
-// collection after gcEvery bytes of new allocations, and before reporting that the device is full.
+// backend's one stream. Device memory is invisible to the Go heap, so the allocator paces collections
+// itself, as GOGC=100 paces the heap: when the cache cannot serve a request and the bytes in use
+// (garbage included, until its cleanup runs) would exceed the live bytes found by the last collection
+// by more than that amount (bounded by gcMin and gcMax), it collects before asking the driver. So it
+// holds about twice the live memory, not whatever the Go heap's own pace lets pile up. It also
+// collects before reporting that the device is full.
 type allocator struct {
-	mu      sync.Mutex
-	free    map[uint64][]uintptr
-	stats   MemStats
-	sinceGC uint64
-	gcEvery uint64
-	limit   uint64 // the most device memory (in use + cached) to hold; 0: the whole device
+	mu    sync.Mutex
+	free  map[uint64][]uintptr
+	stats MemStats
+	live  uint64 // bytes in use at the last collection, less what its cleanups returned
+	gcMin uint64 // the least growth over live that makes a collection
+	gcMax uint64 // the most; 0: no paced collections
+	limit uint64 // the most device memory (in use + cached) to hold; 0: the whole device
 
 	devAlloc func(bytes uint64) (uintptr, error) // cuMemAlloc through the worker
 	devFree  func(ptrs []uintptr) error          // synchronise, then cuMemFree each
 }
 
-func newAllocator(gcEvery uint64, devAlloc func(uint64) (uintptr, error), devFree func([]uintptr) error) *allocator {
-	return &allocator{free: map[uint64][]uintptr{}, gcEvery: gcEvery, devAlloc: devAlloc, devFree: devFree}
+// gcMinBytes is the least growth in device memory between two paced collections.
+const gcMinBytes = 256 << 20
+
+// newAllocator returns an allocator over devAlloc and devFree that asks for no collection until
+// setLimit has told it the device's size.
+func newAllocator(devAlloc func(uint64) (uintptr, error), devFree func([]uintptr) error) *allocator {
+	return &allocator{free: map[uint64][]uintptr{}, gcMin: gcMinBytes, devAlloc: devAlloc, devFree: devFree}
 }
 
 // get returns a block of the size class of n bytes.
@@ -69,11 +79,7 @@ func (a *allocator) get(n uint64) (uintptr, uint64, error) {
 		a.mu.Unlock()
 		return p, c, nil
 	}
-	a.sinceGC += c
-	collect := a.gcEvery > 0 && a.sinceGC >= a.gcEvery
-	if collect {
-		a.sinceGC = 0
-	}
+	collect := a.gcMax > 0 && a.stats.InUse+c > a.live+min(max(a.live, a.gcMin), a.gcMax)
 	a.mu.Unlock()
 	if collect {
 		// Unreachable buffers hold device memory the Go heap does not see: find them now.
@@ -131,8 +137,8 @@ func (a *allocator) deviceAlloc(c uint64) (uintptr, error) {
 	return a.devAlloc(c)
 }
 
-// setLimit sets the limit (0: none) and collects garbage more often under a small one: after a
-// quarter of the limit of new device allocations.
+// setLimit sets the limit (0: none) on a device of total bytes. Collections come at least every
+// quarter of the device, or of the limit, of new device allocations.
 func (a *allocator) setLimit(bytes, total uint64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -141,7 +147,7 @@ func (a *allocator) setLimit(bytes, total uint64) {
 	if bytes > 0 {
 		every = min(every, bytes/4)
 	}
-	a.gcEvery = max(every, 256<<20)
+	a.gcMax = max(every, a.gcMin)
 }
 
 // pop takes a cached block of class c; a.mu is held.
@@ -165,11 +171,21 @@ func (a *allocator) put(p uintptr, c uint64) {
 	a.mu.Unlock()
 }
 
+// collected returns the block of a buffer the garbage collector found unreachable: put, and the
+// collection's count of live bytes drops by it.
+func (a *allocator) collected(p uintptr, c uint64) {
+	a.put(p, c)
+	a.mu.Lock()
+	a.live -= min(c, a.live)
+	a.mu.Unlock()
+}
+
 // collect runs the garbage collector and waits up to wait for the cleanups it queued to return blocks.
 func (a *allocator) collect(wait time.Duration) {
 	a.mu.Lock()
 	a.stats.GCs++
 	before := a.stats.Cached
+	a.live = a.stats.InUse
 	a.mu.Unlock()
 	runtime.GC()
 	deadline := time.Now().Add(wait)

@@ -62,7 +62,7 @@ func (be *Backend) alloc(n int) *buffer {
 	be.check(err)
 	b := &buffer{ptr: p, n: n, class: c, be: be}
 	a := be.d.alloc
-	b.cleanup = runtime.AddCleanup(b, func(k block) { a.put(k.ptr, k.class) }, block{p, c})
+	b.cleanup = runtime.AddCleanup(b, func(k block) { a.collected(k.ptr, k.class) }, block{p, c})
 	return b
 }
 

@@ -114,7 +114,7 @@ func openDevice() (*device, error) {
 		close(d.jobs)
 		return nil, err
 	}
-	d.alloc = newAllocator(0, d.memAlloc, d.memFree)
+	d.alloc = newAllocator(d.memAlloc, d.memFree)
 	limit, err := parseMemoryLimit(os.Getenv("NOTMAGIC_GPU_MEMORY"), d.info.TotalMemory)
 	if err != nil {
 		close(d.jobs)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +128,32 @@ func TestEmulatedMemoryLimit(t *testing.T) {
 	if s.GCs == before.GCs {
 		t.Error("the limit never made the allocator collect garbage")
 	}
+
+	// Without a limit, collections are paced by the memory in use: 8 MiB live and 128 MiB of garbage
+	// dropped 1 MiB at a time must not pile up to anything near 136 MiB, as they did when a
+	// collection came only after a quarter of the device (1 GiB here) of new allocations.
+	a.setLimit(0, total)
+	a.mu.Lock()
+	a.gcMin = 1 << 20
+	a.mu.Unlock()
+	defer func() { a.mu.Lock(); a.gcMin = gcMinBytes; a.mu.Unlock() }()
+	a.setLimit(0, total)
+	base = fresh()
+	live := make([]nn.Buffer, 8)
+	for i := range live {
+		live[i] = be.Alloc(1 << 18)
+	}
+	before = a.Stats()
+	for i := 0; i < 128; i++ {
+		be.Alloc(1 << 18)
+	}
+	s = a.Stats()
+	grew := s.Peak - base
+	t.Logf("8 MiB live, 128 MiB of garbage, %d MiB in use before: peak grew by %d MiB, %d collections", base>>20, grew>>20, s.GCs-before.GCs)
+	if bound := 2*(base+8<<20) + 16<<20; grew > bound {
+		t.Errorf("paced collections: the peak grew by %d bytes, over %d (twice the bytes in use, plus 16 MiB)", grew, bound)
+	}
+	runtime.KeepAlive(live)
 
 	a.setLimit(0, total)
 	base = fresh()

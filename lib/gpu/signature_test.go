@@ -19,7 +19,7 @@ func recordingDevice() (*Backend, func() []job) {
 		d.funcs[k] = uintptr(k + 1)
 	}
 	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 1 << 50}
-	d.alloc = newAllocator(0, f.alloc, f.free)
+	d.alloc = newAllocator(f.alloc, f.free)
 	var got []job
 	done := make(chan struct{})
 	go func() {

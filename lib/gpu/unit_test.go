@@ -77,7 +77,7 @@ func (f *fakeDevice) free(ps []uintptr) error {
 
 func TestAllocatorReuse(t *testing.T) {
 	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 1 << 40}
-	a := newAllocator(0, f.alloc, f.free)
+	a := newAllocator(f.alloc, f.free)
 	p1, c1, err := a.get(1000)
 	if err != nil || c1 != 1024 {
 		t.Fatalf("get(1000) = %v, %d, %v", p1, c1, err)
@@ -121,7 +121,7 @@ func getMiBs(t *testing.T, a *allocator, n int) []uintptr {
 
 func TestAllocatorOutOfMemory(t *testing.T) {
 	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 3 << 20}
-	a := newAllocator(0, f.alloc, f.free)
+	a := newAllocator(f.alloc, f.free)
 	// Fill the device with cached 1 MiB blocks, then ask for a 2 MiB block: the cache is given back.
 	ps := getMiBs(t, a, 3)
 	for _, p := range ps {
@@ -475,7 +475,7 @@ func TestDropoutMaskHost(t *testing.T) {
 // under the limit fails with an out-of-memory error that names it.
 func TestAllocatorLimit(t *testing.T) {
 	f := &fakeDevice{live: map[uintptr]uint64{}, limit: 1 << 40}
-	a := newAllocator(0, f.alloc, f.free)
+	a := newAllocator(f.alloc, f.free)
 	a.setLimit(3<<20, 1<<40)
 	ps := getMiBs(t, a, 3)
 	if _, _, err := a.get(1 << 20); err == nil || !isOutOfMemory(err) || !strings.Contains(err.Error(), "over the memory limit of 3145728 bytes") {

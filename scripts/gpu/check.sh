@@ -9,7 +9,8 @@
 # Environment: ITERS (default 30) iterations for the timed runs; FULL=1 runs the whole recipe
 # (5000 iterations, evals over 200 batches: best val loss ≤ 1.50 is the goal) instead of the quick
 # timing (BENCH_TIMEOUT per benchmark: 180 s, 570 s with FULL=1); TORCH=0 skips PyTorch; TESTS=0
-# skips the tests; NOTMAGIC_TF32=1 lets cuBLAS use TF32.
+# skips the tests; NOTMAGIC_TF32=1 lets cuBLAS use TF32; MEMCAP=8G (say) times the dropout-0.2
+# steps once more with the backend's device memory capped there (NOTMAGIC_GPU_MEMORY).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/out/gpu"
@@ -56,10 +57,12 @@ if [ "${TESTS:-1}" != 0 ]; then
 fi
 
 # The backend's own speed with dropout 0, then the recipe's dropout 0.2 (masks drawn on the device).
-bench_test() { # bench_test DROPOUT ITERS LOG
-	(cd lib/gpu && env NOTMAGIC_REQUIRE_GPU=1 NOTMAGIC_GPU_BENCH=1 NOTMAGIC_BENCH_DROPOUT="$1" NOTMAGIC_BENCH_ITERS="$2" "${data_env[@]}" \
-		timeout 150 "$bin/gpu.test" -test.run '^TestGPUTrainBench$' -test.v -test.count=1) >"$3" 2>&1
-	grep '"summary"' "$3" || tail -20 "$3"
+bench_test() { # bench_test DROPOUT ITERS LOG [VAR=VALUE...]
+	local d=$1 n=$2 log=$3
+	shift 3
+	(cd lib/gpu && env "$@" NOTMAGIC_REQUIRE_GPU=1 NOTMAGIC_GPU_BENCH=1 NOTMAGIC_BENCH_DROPOUT="$d" NOTMAGIC_BENCH_ITERS="$n" "${data_env[@]}" \
+		timeout 150 "$bin/gpu.test" -test.run '^TestGPUTrainBench$' -test.v -test.count=1) >"$log" 2>&1
+	grep '"summary"' "$log" || tail -20 "$log"
 }
 data_env=()
 [ -f "$bin/tinyshakespeare.txt" ] && data_env=(NOTMAGIC_BENCH_DATA="$bin/tinyshakespeare.txt")
@@ -67,6 +70,12 @@ echo "== timing from the test binary (GPU configuration, dropout 0, $ITERS itera
 bench_test 0 "$ITERS" "$logs/bench-test.log"
 echo "== timing from the test binary (GPU configuration, dropout 0.2, $ITERS iterations)"
 bench_test 0.2 "$ITERS" "$logs/bench-test-dropout.log"
+timings=("$logs/bench-test.log" "$logs/bench-test-dropout.log")
+if [ -n "${MEMCAP:-}" ]; then
+	echo "== timing from the test binary (dropout 0.2, $ITERS iterations, NOTMAGIC_GPU_MEMORY=$MEMCAP)"
+	bench_test 0.2 "$ITERS" "$logs/bench-test-memcap.log" NOTMAGIC_GPU_MEMORY="$MEMCAP"
+	timings+=("$logs/bench-test-memcap.log")
+fi
 
 gpucfg=(--block 256 --batch 64 --layers 6 --heads 6 --embd 384 --dropout 0.2 --min-lr 1e-4)
 bt="${BENCH_TIMEOUT:-180}"
@@ -99,8 +108,9 @@ else
 	failed=$(grep '^--- FAIL' "$logs/tests.log" | awk '{print $3}' | tr '\n' ' ')
 	printf '%-28s %s\n' "tests (exit $tests_rc)" "PASS $pass, FAIL $fail, SKIP $skip ${failed:+(failed: $failed)}"
 fi
-for b in "$logs/bench-test.log" "$logs/bench-test-dropout.log"; do
+for b in "${timings[@]}"; do
 	label="timing, dropout $(jget dropout "$b")"
+	case $b in *memcap*) label="$label, cap $MEMCAP" ;; esac
 	if grep -q '"summary"' "$b"; then
 		printf '%-28s %s ms/iter, %s tokens/s, MFU %s of FP32 peak, %s of TF32 peak (cuBLAS %s, TF32 %s); device memory peak %s MB, %s collections\n' "$label" \
 			"$(jget median_ms_per_iter "$b")" "$(jget tokens_per_s "$b")" "$(jget mfu_vs_fp32_peak "$b")" "$(jget mfu_vs_tf32_peak "$b")" "$(jget cublas "$b")" "$(jget tf32 "$b")" \
@@ -113,8 +123,9 @@ for which in notmagic torch; do
 	f="$logs/bench-$which.log"
 	[ -f "$f" ] || continue
 	if grep -q '"summary"' "$f"; then
-		printf '%-28s %s ms/iter, wall %s s, best val loss %s (%s)\n' "bench gpt: $which" \
-			"$(jget median_ms_per_iter "$f")" "$(jget wall_s "$f")" "$(jget best_val_loss "$f")" "$(jget impl "$f")"
+		peak=$(jget device_peak_mb "$f")
+		printf '%-28s %s ms/iter, wall %s s, best val loss %s (%s)%s\n' "bench gpt: $which" \
+			"$(jget median_ms_per_iter "$f")" "$(jget wall_s "$f")" "$(jget best_val_loss "$f")" "$(jget impl "$f")" "${peak:+; device memory peak $peak MB}"
 	else
 		last=$(grep '"val_loss"' "$f" | tail -1)
 		if [ -n "$last" ]; then # stopped by its timeout: what it reached
