@@ -78,8 +78,8 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 	if err := model.To(f.device); err != nil {
 		return err
 	}
-	params := model.Parameters()
-	opt := nn.NewAdamW(params, float32(f.lr), 0.1)
+	opt := nn.NewAdamW(model.Parameters(), float32(f.lr), 0.1)
+	trainer := nn.NewTrainer(model, opt, 1.0)
 	best := inf
 	var times []float64
 	start := time.Now()
@@ -101,11 +101,7 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 		if err != nil {
 			return err
 		}
-		loss := model.Loss(model.Forward(x, f.batch, f.block), y)
-		opt.ZeroGrad()
-		loss.Backward()
-		nn.ClipGradNorm(params, 1.0)
-		opt.Step()
+		trainer.Step(x, y, f.batch, f.block)
 		if err := sync(); err != nil { // torch_gpt.py's torch.cuda.synchronize()
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime"
@@ -95,8 +96,8 @@ func TrainTo(ctx context.Context, out, errOut io.Writer, args []string) error {
 		return err
 	}
 	fmt.Fprintf(errOut, "%v; %s tokenizer, %d tokens (%d train, %d val)\n", model, tok.Kind(), len(ids), len(ds.Train), len(ds.Val))
-	params := model.Parameters()
-	opt := nn.NewAdamW(params, float32(f.lr), float32(*wd))
+	opt := nn.NewAdamW(model.Parameters(), float32(f.lr), float32(*wd))
+	trainer := nn.NewTrainer(model, opt, float32(max(*clip, 0)))
 	save := func(step int, val float64) error {
 		meta := map[string]string{"step": strconv.Itoa(step), "val_loss": strconv.FormatFloat(val, 'f', 4, 64)}
 		return nn.SaveCheckpoint(*outPath, model, tok, meta)
@@ -131,17 +132,10 @@ func TrainTo(ctx context.Context, out, errOut io.Writer, args []string) error {
 		if err != nil {
 			return err
 		}
-		loss := model.Loss(model.Forward(x, f.batch, f.block), y)
-		opt.ZeroGrad()
-		loss.Backward()
-		if *clip > 0 {
-			nn.ClipGradNorm(params, float32(*clip))
-		}
-		opt.Step()
-		l := float64(loss.Item())
-		if err := nn.CheckFinite("loss", loss); err != nil {
+		l := float64(trainer.Step(x, y, f.batch, f.block))
+		if math.IsNaN(l) || math.IsInf(l, 0) {
 			pr.done()
-			return fmt.Errorf("step %d: training diverged (%v); try a lower --lr", it, err)
+			return fmt.Errorf("step %d: training diverged (the loss is %v); try a lower --lr", it, l)
 		}
 		pr.update(it+1, l, (it+1)*f.batch*f.block)
 	}

@@ -65,6 +65,7 @@ func init() {
 		"NewLinear":                    reflect.ValueOf(nn.NewLinear),
 		"NewMLP":                       reflect.ValueOf(nn.NewMLP),
 		"NewSGD":                       reflect.ValueOf(nn.NewSGD),
+		"NewTrainer":                   reflect.ValueOf(nn.NewTrainer),
 		"NoGrad":                       reflect.ValueOf(nn.NoGrad),
 		"Normal":                       reflect.ValueOf(nn.Normal),
 		"Ones":                         reflect.ValueOf(nn.Ones),
@@ -142,6 +143,7 @@ func init() {
 		"SampleOptions":       reflect.ValueOf((*nn.SampleOptions)(nil)),
 		"Tensor":              reflect.ValueOf((*nn.Tensor)(nil)),
 		"Tokenizer":           reflect.ValueOf((*nn.Tokenizer)(nil)),
+		"Trainer":             reflect.ValueOf((*nn.Trainer)(nil)),
 		"UnaryOp":             reflect.ValueOf((*nn.UnaryOp)(nil)),
 		"UninitAllocator":     reflect.ValueOf((*nn.UninitAllocator)(nil)),
 

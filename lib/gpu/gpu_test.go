@@ -642,11 +642,22 @@ func checkGPTStep(t *testing.T, device string) {
 	}
 	mc, oc := build("cpu")
 	mg, og := build(device)
+	mt, ot := build(device)
+	tr := nn.NewTrainer(mt, ot, 1) // the same step through a Trainer, which recycles device memory
 	for step := 0; step < 2; step++ {
 		ids, tg := batch(uint64(step), B, T, cfg.Vocab)
 		lc := trainStep(mc, oc, ids, tg, B, T)
 		lg := trainStep(mg, og, ids, tg, B, T)
-		t.Logf("step %d: loss cpu %.6f %s %.6f", step, lc, device, lg)
+		lt := tr.Step(ids, tg, B, T)
+		t.Logf("step %d: loss cpu %.6f %s %.6f, through a Trainer %.6f", step, lc, device, lg, lt)
+		if e := relErr([]float32{lt}, []float32{lg}); e > 1e-6 {
+			t.Fatalf("step %d: loss %v through a Trainer, %v written out", step, lt, lg)
+		}
+		for i, p := range mt.Parameters() {
+			if e := relErr(p.Value.Data(), mg.Parameters()[i].Value.Data()); e > 1e-6 {
+				t.Fatalf("step %d: %s through a Trainer: relative error %.3g", step, p.Name, e)
+			}
+		}
 		if e := relErr([]float32{lg}, []float32{lc}); e > 1e-4 {
 			t.Fatalf("step %d: loss %v on the GPU, %v on the CPU", step, lg, lc)
 		}

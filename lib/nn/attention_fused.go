@@ -20,44 +20,72 @@ type FusedAttention interface {
 }
 
 // causalAttention is the fused op on a backend implementing FusedAttention: qkv [B, T, 3C] → y [B, T, C]
-// and the detached attention probabilities [B, H, T, T].
-func causalAttention(fa FusedAttention, qkv *Tensor, heads int) (y, att *Tensor) {
+// and, when keep is set, the detached attention probabilities [B, H, T, T] (nil otherwise: their
+// storage then goes back to the backend after the backward pass).
+func causalAttention(fa FusedAttention, qkv *Tensor, heads int, keep bool) (y, att *Tensor) {
 	B, T, C3 := qkv.shape[0], qkv.shape[1], qkv.shape[2]
 	C := C3 / 3
 	D := C / heads
 	be := qkv.backend()
 	scale := float32(1 / math.Sqrt(float64(D)))
-	y = empty(be, []int{B, T, C})
-	att = empty(be, []int{B, heads, T, T})
-	fa.CausalAttention(y.buf, att.buf, qkv.buf, B, T, heads, D, scale)
-	record(y, "attention", []*Tensor{qkv}, func(g *Tensor) {
-		if qkv.requiresGrad {
-			d := empty(be, qkv.shape)
-			fa.CausalAttentionGrad(d.buf, g.buf, att.buf, qkv.buf, B, T, heads, D, scale)
-			accumulate(qkv, d, true)
-		}
-	})
+	y = output(be, []int{B, T, C})
+	probs := uninitBuf(be, B*heads*T*T)
+	fa.CausalAttention(y.buf, probs, qkv.buf, B, T, heads, D, scale)
+	if keep {
+		att = newTensor([]int{B, heads, T, T}, probs)
+	}
+	if nd := recordFunc(y, "attention", attentionBack, qkv); nd != nil {
+		nd.bufs[0], nd.ints, nd.f, nd.keep = probs, [6]int{B, T, heads, D}, scale, keep
+	} else if !keep {
+		recycle(probs)
+	}
 	return y, att
+}
+
+// attentionBack is the fused attention's gradient, from the saved probabilities.
+func attentionBack(out, g *Tensor) {
+	nd := out.node
+	qkv, probs := nd.in[0], nd.bufs[0]
+	if qkv.requiresGrad {
+		be := out.backend()
+		d := empty(be, qkv.shape)
+		be.(FusedAttention).CausalAttentionGrad(d.buf, g.buf, probs, qkv.buf, nd.ints[0], nd.ints[1], nd.ints[2], nd.ints[3], nd.f)
+		accumulate(qkv, d, true)
+	}
+	if !nd.keep {
+		recycle(probs)
+	}
 }
 
 // CausalAttention implements FusedAttention: per (batch, head), in parallel over the cores,
 // S = scale·Q·Kᵀ by SGEMM on the strided head slices, a masked row softmax, and Y = P·V.
 func (cpuBackend) CausalAttention(y, att, qkv Buffer, B, T, H, D int, scale float32) {
 	ys, ps, xs := host(y), host(att), host(qkv)
-	C := H * D
-	parallelRange(B*H, 2, func(lo, hi int) {
-		for task := lo; task < hi; task++ {
-			b, h := task/H, task%H
-			base := b * T * 3 * C
-			q, k, v := xs[base+h*D:], xs[base+C+h*D:], xs[base+2*C+h*D:]
-			p := ps[task*T*T : (task+1)*T*T]
-			gemm.Sgemm(false, true, T, T, D, scale, q, 3*C, k, 3*C, 0, p, T)
-			for i := 0; i < T; i++ {
-				softmaxCausalRow(p[i*T:(i+1)*T], i)
-			}
-			gemm.Sgemm(false, false, T, D, T, 1, p, T, v, 3*C, 0, ys[b*T*C+h*D:], C)
+	parallelFor(&attentionSlot, B*H, 2, attentionKernel{ys, ps, xs, T, H, D, scale})
+}
+
+// attentionKernel is CausalAttention's loop over (batch, head) pairs.
+type attentionKernel struct {
+	ys, ps, xs []float32
+	T, H, D    int
+	scale      float32
+}
+
+var attentionSlot attentionKernel
+
+func (k attentionKernel) run(lo, hi int) {
+	T, D, C := k.T, k.D, k.H*k.D
+	for task := lo; task < hi; task++ {
+		b, h := task/k.H, task%k.H
+		base := b * T * 3 * C
+		q, kk, v := k.xs[base+h*D:], k.xs[base+C+h*D:], k.xs[base+2*C+h*D:]
+		p := k.ps[task*T*T : (task+1)*T*T]
+		gemm.Sgemm(false, true, T, T, D, k.scale, q, 3*C, kk, 3*C, 0, p, T)
+		for i := 0; i < T; i++ {
+			softmaxCausalRow(p[i*T:(i+1)*T], i)
 		}
-	})
+		gemm.Sgemm(false, false, T, D, T, 1, p, T, v, 3*C, 0, k.ys[b*T*C+h*D:], C)
+	}
 }
 
 // softmaxCausalRow replaces row[:i+1] by its softmax and zeroes row[i+1:].
@@ -84,33 +112,46 @@ func softmaxCausalRow(row []float32, i int) {
 // dS = P∘(dP − rowsum(P∘dP))·scale, dV += Pᵀ·dY, dQ += dS·K, dK += dSᵀ·Q.
 func (cpuBackend) CausalAttentionGrad(dqkv, dy, att, qkv Buffer, B, T, H, D int, scale float32) {
 	dx, gy, ps, xs := host(dqkv), host(dy), host(att), host(qkv)
-	C := H * D
-	parallelRange(B*H, 2, func(lo, hi int) {
-		ds := make([]float32, T*T)
-		for task := lo; task < hi; task++ {
-			b, h := task/H, task%H
-			base := b * T * 3 * C
-			q, k, v := xs[base+h*D:], xs[base+C+h*D:], xs[base+2*C+h*D:]
-			dq, dk, dv := dx[base+h*D:], dx[base+C+h*D:], dx[base+2*C+h*D:]
-			g := gy[b*T*C+h*D:]
-			p := ps[task*T*T : (task+1)*T*T]
-			gemm.Sgemm(false, true, T, T, D, 1, g, C, v, 3*C, 0, ds, T)
-			for i := 0; i < T; i++ {
-				pr, dr := p[i*T:i*T+i+1], ds[i*T:(i+1)*T]
-				var dot float32
-				for j, pv := range pr {
-					dot += pv * dr[j]
-				}
-				for j, pv := range pr {
-					dr[j] = pv * (dr[j] - dot) * scale
-				}
-				clear(dr[i+1:])
+	parallelFor(&attentionGradSlot, B*H, 2, attentionGradKernel{dx, gy, ps, xs, T, H, D, scale})
+}
+
+// attentionGradKernel is CausalAttentionGrad's loop over (batch, head) pairs.
+type attentionGradKernel struct {
+	dx, gy, ps, xs []float32
+	T, H, D        int
+	scale          float32
+}
+
+var attentionGradSlot attentionGradKernel
+
+func (k attentionGradKernel) run(lo, hi int) {
+	T, D, C := k.T, k.D, k.H*k.D
+	sc := floatScratch.get(T * T)
+	defer floatScratch.put(sc)
+	ds := *sc
+	for task := lo; task < hi; task++ {
+		b, h := task/k.H, task%k.H
+		base := b * T * 3 * C
+		q, kk, v := k.xs[base+h*D:], k.xs[base+C+h*D:], k.xs[base+2*C+h*D:]
+		dq, dk, dv := k.dx[base+h*D:], k.dx[base+C+h*D:], k.dx[base+2*C+h*D:]
+		g := k.gy[b*T*C+h*D:]
+		p := k.ps[task*T*T : (task+1)*T*T]
+		gemm.Sgemm(false, true, T, T, D, 1, g, C, v, 3*C, 0, ds, T)
+		for i := 0; i < T; i++ {
+			pr, dr := p[i*T:i*T+i+1], ds[i*T:(i+1)*T]
+			var dot float32
+			for j, pv := range pr {
+				dot += pv * dr[j]
 			}
-			gemm.Sgemm(true, false, T, D, T, 1, p, T, g, C, 1, dv, 3*C)
-			gemm.Sgemm(false, false, T, D, T, 1, ds, T, k, 3*C, 1, dq, 3*C)
-			gemm.Sgemm(true, false, T, D, T, 1, ds, T, q, 3*C, 1, dk, 3*C)
+			for j, pv := range pr {
+				dr[j] = pv * (dr[j] - dot) * k.scale
+			}
+			clear(dr[i+1:])
 		}
-	})
+		gemm.Sgemm(true, false, T, D, T, 1, p, T, g, C, 1, dv, 3*C)
+		gemm.Sgemm(false, false, T, D, T, 1, ds, T, kk, 3*C, 1, dq, 3*C)
+		gemm.Sgemm(true, false, T, D, T, 1, ds, T, q, 3*C, 1, dk, 3*C)
+	}
 }
 
 // FusedCausalSoftmax is an optional Backend extension for attention with dropout, where

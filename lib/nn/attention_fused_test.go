@@ -28,7 +28,7 @@ func TestFusedAttention(t *testing.T) {
 			C := s.H * s.D
 			x := Randn(s.B, s.T, 3*C).MulScalar(2).Detach().SetRequiresGrad(true)
 			r := Randn(s.B, s.T, C)
-			y, att := causalAttention(CPU.(FusedAttention), x, s.H)
+			y, att := causalAttention(CPU.(FusedAttention), x, s.H, true)
 			y.Mul(r).Sum().Backward()
 			g := x.Grad().Data()
 			x.ZeroGrad()

@@ -1,12 +1,36 @@
 package nn
 
-import "sync/atomic"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // node is one recorded operation of the graph: its inputs and how to send a gradient back to them.
+// It lives in its output tensor (Tensor.nd). An op sends the gradient back either through a closure
+// (backward) or, on the hot path of training, through a plain function (back) that reads what the
+// op saved in the node's fields, since a closure is a heap allocation per op and step.
 type node struct {
 	op       string
 	inputs   []*Tensor
+	in       [3]*Tensor      // storage for inputs
 	backward func(g *Tensor) // g is the gradient of the op's output; it accumulates into the inputs
+	back     func(out, g *Tensor)
+
+	// What back needs, by op (see each op's record call).
+	bufs [2]Buffer
+	ints [6]int
+	f    float32
+	idx  *[]int32 // from int32Scratch; returned by back
+	keep bool
+}
+
+// run sends g, the gradient of out, back to the node's inputs.
+func (n *node) run(out, g *Tensor) {
+	if n.back != nil {
+		n.back(out, g)
+		return
+	}
+	n.backward(g)
 }
 
 var gradDisabled atomic.Int32
@@ -34,25 +58,51 @@ func SetGradEnabled(on bool) bool {
 
 // record attaches an operation to out when any input needs a gradient and recording is on; it returns out.
 func record(out *Tensor, op string, inputs []*Tensor, backward func(g *Tensor)) *Tensor {
+	if needsNode(inputs) {
+		out.nd = node{op: op, inputs: inputs, backward: backward}
+		out.requiresGrad, out.node = true, &out.nd
+	}
+	return out
+}
+
+// recordFunc attaches an operation whose gradient back computes from the node's fields, which the
+// caller fills in through the returned node (nil when nothing is recorded). ins are copied, so
+// that the variadic slice stays on the caller's stack.
+func recordFunc(out *Tensor, op string, back func(out, g *Tensor), ins ...*Tensor) *node {
+	if !needsNode(ins) {
+		return nil
+	}
+	out.nd = node{op: op, back: back}
+	n := &out.nd
+	if k := copy(n.in[:], ins); k == len(ins) {
+		n.inputs = n.in[:k:k]
+	} else {
+		n.inputs = append([]*Tensor(nil), ins...)
+	}
+	out.requiresGrad, out.node = true, n
+	return n
+}
+
+// needsNode reports whether an op on inputs is recorded: recording is on and an input needs a
+// gradient. It is also where a long computation notices an interrupt.
+func needsNode(inputs []*Tensor) bool {
 	checkInterrupt()
 	if !GradEnabled() {
-		return out
+		return false
 	}
 	for _, in := range inputs {
 		if in.requiresGrad {
-			out.requiresGrad = true
-			out.node = &node{op: op, inputs: inputs, backward: backward}
-			return out
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 // accumulate adds g to t's gradient. fresh says g was made for this call alone and may be kept as is.
 func accumulate(t *Tensor, g *Tensor, fresh bool) {
 	if !t.requiresGrad {
 		if fresh {
-			recycle(g.buf)
+			release(g)
 		}
 		return
 	}
@@ -61,17 +111,19 @@ func accumulate(t *Tensor, g *Tensor, fresh bool) {
 			t.grad = g
 		} else {
 			t.grad, t.gradShared = g, true
+			g.borrowers++
 		}
 		return
 	}
 	if t.gradShared {
 		c := empty(t.grad.backend(), t.grad.shape)
 		c.backend().Axpy(c.buf, 1, t.grad.buf)
+		unborrow(t.grad)
 		t.grad, t.gradShared = c, false
 	}
 	t.backend().Axpy(t.grad.buf, 1, g.buf)
 	if fresh {
-		recycle(g.buf)
+		release(g)
 	}
 }
 
@@ -130,25 +182,24 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 	if t.released {
 		fail("backward", shapes(t), "%s", releasedMsg)
 	}
-	// Topological order by iterative depth-first search over nodes.
-	var order []*Tensor
-	visited := map[*Tensor]bool{}
-	type frame struct {
-		t    *Tensor
-		next int
-	}
-	stack := []frame{{t, 0}}
-	visited[t] = true
+	// Topological order of the computed tensors by iterative depth-first search over nodes (leaves
+	// need no visit: nothing is sent back from them).
+	sc := getBackwardScratch()
+	defer putBackwardScratch(sc)
+	mark := visitMark.Add(1)
+	order, stack := sc.order[:0], sc.stack[:0]
+	stack = append(stack, frame{t, 0})
+	t.mark = mark
 	for len(stack) > 0 {
 		f := &stack[len(stack)-1]
 		if f.t.node != nil && f.next < len(f.t.node.inputs) {
 			in := f.t.node.inputs[f.next]
 			f.next++
-			if !visited[in] && in.requiresGrad {
+			if in.mark != mark && in.requiresGrad && (in.node != nil || in.released) {
 				if in.released {
 					fail("backward", shapes(in), "%s", releasedMsg)
 				}
-				visited[in] = true
+				in.mark = mark
 				stack = append(stack, frame{in, 0})
 			}
 			continue
@@ -156,6 +207,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		order = append(order, f.t)
 		stack = stack[:len(stack)-1]
 	}
+	sc.order, sc.stack = order, stack
 	prev := SetGradEnabled(false)
 	defer SetGradEnabled(prev)
 	accumulate(t, g, false)
@@ -164,22 +216,60 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		if x.node == nil {
 			continue
 		}
-		if x.grad != nil {
-			x.node.backward(x.grad)
-			if !x.gradShared && !lent(x) {
-				recycle(x.grad.buf) // dead: no other tensor holds it
+		if g := x.grad; g != nil {
+			x.node.run(x, g)
+			byHeader, byStorage := lent(x)
+			switch {
+			case byStorage: // a view of g's storage lives on as an input's gradient
+				g.pinned = true
+				if x.gradShared {
+					g.borrowers--
+				}
+			case x.gradShared:
+				unborrow(g)
+			case byHeader:
+				g.ownerDone = true // inputs borrowed it: the last of them recycles it
+			default:
+				release(g) // dead: no other tensor holds it
 			}
 		}
+		// Release the graph: computed tensors forget their inputs and their gradient.
+		x.node, x.nd, x.released = nil, node{}, true
+		x.grad, x.gradShared = nil, false
 		if x.transient && !x.shared {
 			// Every op that read x ran its backward before this point (reverse topological order),
-			// and no caller holds x: its storage is dead too.
-			recycle(x.buf)
+			// and no caller holds x: x is dead, storage and header.
+			release(x)
 		}
-		// Release the graph: computed tensors forget their inputs and their gradient.
-		x.node, x.released = nil, true
-		x.grad, x.gradShared = nil, false
 	}
+	clear(order) // let go of the tensors
 }
+
+// visitMark numbers Backward's graph walks; a tensor visited by the current one carries its number.
+var visitMark atomic.Uint32
+
+// frame is a tensor on Backward's depth-first stack and the next of its inputs to visit.
+type frame struct {
+	t    *Tensor
+	next int
+}
+
+// backwardScratch is Backward's working memory, kept between calls.
+type backwardScratch struct {
+	order []*Tensor
+	stack []frame
+}
+
+var backwardScratches sync.Pool
+
+func getBackwardScratch() *backwardScratch {
+	if sc, ok := backwardScratches.Get().(*backwardScratch); ok {
+		return sc
+	}
+	return new(backwardScratch)
+}
+
+func putBackwardScratch(sc *backwardScratch) { backwardScratches.Put(sc) }
 
 // markTransient marks the computed tensors of out's graph, out excepted, as transient: a model's
 // forward pass calls it on the output it returns, so that Backward may recycle the activations in
@@ -188,7 +278,9 @@ func markTransient(out *Tensor) {
 	if out.node == nil {
 		return
 	}
-	stack := append([]*Tensor(nil), out.node.inputs...)
+	sc := getBackwardScratch()
+	defer putBackwardScratch(sc)
+	stack := append(sc.order[:0], out.node.inputs...)
 	for len(stack) > 0 {
 		t := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -198,16 +290,31 @@ func markTransient(out *Tensor) {
 		t.transient = true
 		stack = append(stack, t.node.inputs...)
 	}
+	sc.order = stack
 }
 
-// lent reports whether an input of x's node took x's gradient as its own (directly or as a view).
-func lent(x *Tensor) bool {
+// lent reports whether an input of x's node took x's gradient as its own: the same tensor
+// (byHeader), or a view of its storage (byStorage).
+func lent(x *Tensor) (byHeader, byStorage bool) {
 	for _, in := range x.node.inputs {
-		if in.grad != nil && (in.grad == x.grad || sameStorage(in.grad.buf, x.grad.buf)) {
-			return true
+		switch {
+		case in.grad == nil:
+		case in.grad == x.grad:
+			byHeader = true
+		case sameStorage(in.grad.buf, x.grad.buf):
+			byStorage = true
 		}
 	}
-	return false
+	return byHeader, byStorage
+}
+
+// unborrow drops one borrower's hold on the gradient g, recycling g when that was the last hold
+// and its owner is done with it.
+func unborrow(g *Tensor) {
+	g.borrowers--
+	if g.borrowers == 0 && g.ownerDone && !g.pinned {
+		release(g)
+	}
 }
 
 // releasedMsg explains the failure of a Backward that reaches a graph an earlier Backward released.

@@ -28,23 +28,24 @@ func host(b Buffer) []float32 {
 
 func (cpuBackend) Name() string { return "cpu" }
 func (cpuBackend) Alloc(n int) Buffer {
-	if s := poolGet(n); s != nil {
-		clear(s)
-		return cpuBuffer(s)
+	if b := poolGet(n); b != nil {
+		clear(host(b))
+		return b
 	}
 	return cpuBuffer(make([]float32, n))
 }
 
 // AllocUninit implements UninitAllocator: a recycled buffer as it is, else a new one.
 func (cpuBackend) AllocUninit(n int) Buffer {
-	if s := poolGet(n); s != nil {
+	if b := poolGet(n); b != nil {
 		if poisonRecycled {
 			nan := float32(math.NaN())
+			s := host(b)
 			for i := range s {
 				s[i] = nan
 			}
 		}
-		return cpuBuffer(s)
+		return b
 	}
 	return cpuBuffer(make([]float32, n))
 }
@@ -61,18 +62,28 @@ func (cpuBackend) Fill(dst Buffer, v float32) {
 func (cpuBackend) Axpy(dst Buffer, alpha float32, x Buffer) {
 	d, s := host(dst), host(x)
 	s = s[:len(d)]
-	parallelRange(len(d), parallelMin, func(lo, hi int) {
-		d, s := d[lo:hi], s[lo:hi]
-		if alpha == 1 {
-			for i, v := range s {
-				d[i] += v
-			}
-			return
-		}
+	parallelFor(&axpySlot, len(d), parallelMin, axpyKernel{d, s, alpha})
+}
+
+// axpyKernel is Axpy's loop: d += alpha·s.
+type axpyKernel struct {
+	d, s  []float32
+	alpha float32
+}
+
+var axpySlot axpyKernel
+
+func (k axpyKernel) run(lo, hi int) {
+	d, s := k.d[lo:hi], k.s[lo:hi]
+	if k.alpha == 1 {
 		for i, v := range s {
-			d[i] += alpha * v
+			d[i] += v
 		}
-	})
+		return
+	}
+	for i, v := range s {
+		d[i] += k.alpha * v
+	}
 }
 
 // walk calls f(dstIndex, srcIndex) for every index of shape in row-major order, where srcIndex follows strides.
@@ -127,8 +138,15 @@ const geluChunk = 512
 // geluWithGrad implements geluSaver: y = x·Φ(x) and d = Φ(x) + x·φ(x), from one table lookup.
 func (cpuBackend) geluWithGrad(y, d, x Buffer) {
 	ys, ds, xs := host(y), host(d), host(x)
-	parallelRange(len(ys), parallelMin/8, func(lo, hi int) { geluBlock(ys[lo:hi], ds[lo:hi], xs[lo:hi]) })
+	parallelFor(&geluSlot, len(ys), parallelMin/8, geluKernel{ys, ds, xs})
 }
+
+// geluKernel is GELU with its derivative: y = x·Φ(x), d = Φ(x) + x·φ(x).
+type geluKernel struct{ y, d, x []float32 }
+
+var geluSlot geluKernel
+
+func (k geluKernel) run(lo, hi int) { geluBlock(k.y[lo:hi], k.d[lo:hi], k.x[lo:hi]) }
 
 func (cpuBackend) Scatter(dst Buffer, offset int, strides []int, src Buffer, shape []int) {
 	d, s := host(dst), host(src)
@@ -284,35 +302,45 @@ func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
 	}
 }
 
+// binaryKernel is Binary's loop over contiguous operands of one size.
+type binaryKernel struct {
+	op        BinaryOp
+	d, as, bs []float32
+}
+
+var binarySlot binaryKernel
+
+func (k binaryKernel) run(lo, hi int) {
+	d, as, bs := k.d[lo:hi], k.as[lo:hi], k.bs[lo:hi]
+	switch k.op {
+	case OpAdd:
+		for i := range d {
+			d[i] = as[i] + bs[i]
+		}
+	case OpSub:
+		for i := range d {
+			d[i] = as[i] - bs[i]
+		}
+	case OpMul:
+		for i := range d {
+			d[i] = as[i] * bs[i]
+		}
+	case OpDiv:
+		for i := range d {
+			d[i] = as[i] / bs[i]
+		}
+	case OpEq:
+		for i := range d {
+			d[i] = b2f(as[i] == bs[i])
+		}
+	}
+}
+
 func (cpuBackend) Binary(op BinaryOp, dst Buffer, shape []int, a Buffer, aStrides []int, b Buffer, bStrides []int) {
 	d, as, bs := host(dst), host(a), host(b)
 	// Fast path: both contiguous and the same size.
 	if len(as) == len(d) && len(bs) == len(d) && contiguous(shape, aStrides) && contiguous(shape, bStrides) {
-		parallelRange(len(d), parallelMin, func(lo, hi int) {
-			d, as, bs := d[lo:hi], as[lo:hi], bs[lo:hi]
-			switch op {
-			case OpAdd:
-				for i := range d {
-					d[i] = as[i] + bs[i]
-				}
-			case OpSub:
-				for i := range d {
-					d[i] = as[i] - bs[i]
-				}
-			case OpMul:
-				for i := range d {
-					d[i] = as[i] * bs[i]
-				}
-			case OpDiv:
-				for i := range d {
-					d[i] = as[i] / bs[i]
-				}
-			case OpEq:
-				for i := range d {
-					d[i] = b2f(as[i] == bs[i])
-				}
-			}
-		})
+		parallelFor(&binarySlot, len(d), parallelMin, binaryKernel{op, d, as, bs})
 		return
 	}
 	// General path: a's index follows aStrides; b's index is tracked alongside.
@@ -509,7 +537,20 @@ func (cpuBackend) CrossEntropyGrad(dlogits, logits, lse Buffer, targets []int32,
 
 func (cpuBackend) LayerNorm(y, mean, rstd, x, gain, bias Buffer, rows, cols int, eps float32) {
 	ys, ms, rs, xs, gs, bs := host(y), host(mean), host(rstd), host(x), host(gain), host(bias)
-	parallelRange(rows, parallelMin/max(cols, 1)+1, func(lo, hi int) { layerNormRows(ys, ms, rs, xs, gs, bs, lo, hi, cols, eps) })
+	parallelFor(&layerNormSlot, rows, parallelMin/max(cols, 1)+1, layerNormKernel{ys, ms, rs, xs, gs, bs, cols, eps})
+}
+
+// layerNormKernel is LayerNorm's loop over rows.
+type layerNormKernel struct {
+	ys, ms, rs, xs, gs, bs []float32
+	cols                   int
+	eps                    float32
+}
+
+var layerNormSlot layerNormKernel
+
+func (k layerNormKernel) run(lo, hi int) {
+	layerNormRows(k.ys, k.ms, k.rs, k.xs, k.gs, k.bs, lo, hi, k.cols, k.eps)
 }
 
 func layerNormRows(ys, ms, rs, xs, gs, bs []float32, lo, hi, cols int, eps float32) {
@@ -545,25 +586,42 @@ func layerNormRows(ys, ms, rs, xs, gs, bs []float32, lo, hi, cols int, eps float
 // into the outputs under a lock at its end.
 func (cpuBackend) LayerNormGrad(dx, dgain, dbias, dy, x, mean, rstd, gain Buffer, rows, cols int) {
 	gx, gg, gb, g, xs, ms, rs, gs := host(dx), host(dgain), host(dbias), host(dy), host(x), host(mean), host(rstd), host(gain)
-	var mu sync.Mutex
-	parallelRange(rows, parallelMin/max(cols, 1)+1, func(lo, hi int) {
-		var pg, pb []float32
-		if gg != nil {
-			pg = make([]float32, cols)
-		}
-		if gb != nil {
-			pb = make([]float32, cols)
-		}
-		layerNormGradRows(gx, pg, pb, g, xs, ms, rs, gs, lo, hi, cols)
-		mu.Lock()
-		defer mu.Unlock()
-		for i := range pg {
-			gg[i] += pg[i]
-		}
-		for i := range pb {
-			gb[i] += pb[i]
-		}
-	})
+	parallelFor(&layerNormGradSlot, rows, parallelMin/max(cols, 1)+1, layerNormGradKernel{gx, gg, gb, g, xs, ms, rs, gs, cols, &layerNormGradMu})
+}
+
+// layerNormGradKernel is LayerNormGrad's loop over rows: each chunk sums its dgain and dbias in
+// scratch and adds them into gg and gb under mu.
+type layerNormGradKernel struct {
+	gx, gg, gb, g, xs, ms, rs, gs []float32
+	cols                          int
+	mu                            *sync.Mutex
+}
+
+var (
+	layerNormGradSlot layerNormGradKernel
+	layerNormGradMu   sync.Mutex
+)
+
+func (k layerNormGradKernel) run(lo, hi int) {
+	sc := floatScratch.get(2 * k.cols)
+	defer floatScratch.put(sc)
+	clear(*sc)
+	var pg, pb []float32
+	if k.gg != nil {
+		pg = (*sc)[:k.cols]
+	}
+	if k.gb != nil {
+		pb = (*sc)[k.cols:]
+	}
+	layerNormGradRows(k.gx, pg, pb, k.g, k.xs, k.ms, k.rs, k.gs, lo, hi, k.cols)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for i := range pg {
+		k.gg[i] += pg[i]
+	}
+	for i := range pb {
+		k.gb[i] += pb[i]
+	}
 }
 
 func layerNormGradRows(gx, gg, gb, g, xs, ms, rs, gs []float32, lo, hi, cols int) {
@@ -645,9 +703,19 @@ func (cpuBackend) MaskedFill(dst Buffer, shape []int, x Buffer, xStrides []int, 
 func (cpuBackend) AdamW(p, g, m, v Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32) {
 	ps, gs, ms, vs := host(p), host(g), host(m), host(v)
 	gs = gs[:len(ps)]
-	parallelRange(len(ps), parallelMin, func(lo, hi int) {
-		adamwBlock(ps[lo:hi], gs[lo:hi], ms[lo:hi], vs[lo:hi], lr, b1, b2, eps, wd, bc1, bc2)
-	})
+	parallelFor(&adamwSlot, len(ps), parallelMin, adamwKernel{ps, gs, ms, vs, lr, b1, b2, eps, wd, bc1, bc2})
+}
+
+// adamwKernel is AdamW's loop.
+type adamwKernel struct {
+	ps, gs, ms, vs                []float32
+	lr, b1, b2, eps, wd, bc1, bc2 float32
+}
+
+var adamwSlot adamwKernel
+
+func (k adamwKernel) run(lo, hi int) {
+	adamwBlock(k.ps[lo:hi], k.gs[lo:hi], k.ms[lo:hi], k.vs[lo:hi], k.lr, k.b1, k.b2, k.eps, k.wd, k.bc1, k.bc2)
 }
 
 // adamwScalar is AdamW's update in Go, the reference adamwAVX512 matches bit for bit.

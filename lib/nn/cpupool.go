@@ -15,11 +15,13 @@ import (
 // overwrites entirely (AllocUninit), the zeroing too. Tensors a program can hold are left to the
 // garbage collector. Like sync.Pool, the pool keeps what a garbage collection finds in it for one
 // more cycle (victim) and then lets it go, so memory a program stops using goes back to the runtime.
+// The pool keeps the buffers as Buffer values, so that handing one out again does not box its slice
+// into an interface (an allocation).
 var cpuPool struct {
 	mu     sync.Mutex
-	free   map[int][][]float32
-	victim map[int][][]float32 // what free held at the last garbage collection
-	bytes  int                 // in free and victim
+	free   map[int][]Buffer
+	victim map[int][]Buffer // what free held at the last garbage collection
+	bytes  int              // in free and victim
 }
 
 func init() { armPoolSweep() }
@@ -43,19 +45,13 @@ func sweepPool() {
 
 const poolMaxBytes = 256 << 20 // the most the pool keeps
 
-var (
-	poolMinLen     = 1 << 10 // smaller buffers are cheap to allocate (tests lower it)
-	poisonRecycled = false   // tests set it: AllocUninit fills recycled buffers with NaN
-)
+var poisonRecycled = false // tests set it: AllocUninit fills recycled buffers with NaN
 
-// poolGet returns a dead buffer of n elements (its contents undefined), or nil.
-func poolGet(n int) []float32 {
-	if n < poolMinLen {
-		return nil
-	}
+// poolGet returns a dead CPU buffer of n elements (its contents undefined), or nil.
+func poolGet(n int) Buffer {
 	cpuPool.mu.Lock()
 	defer cpuPool.mu.Unlock()
-	for _, m := range []map[int][][]float32{cpuPool.free, cpuPool.victim} {
+	for _, m := range [2]map[int][]Buffer{cpuPool.free, cpuPool.victim} {
 		if l := m[n]; len(l) > 0 {
 			s := l[len(l)-1]
 			l[len(l)-1] = nil
@@ -84,18 +80,15 @@ func recycle(buf Buffer) {
 		}
 		return
 	}
-	if len(b) < poolMinLen {
-		return
-	}
 	cpuPool.mu.Lock()
 	defer cpuPool.mu.Unlock()
 	if cpuPool.bytes+4*len(b) > poolMaxBytes {
 		return
 	}
 	if cpuPool.free == nil {
-		cpuPool.free = map[int][][]float32{}
+		cpuPool.free = map[int][]Buffer{}
 	}
-	cpuPool.free[len(b)] = append(cpuPool.free[len(b)], b)
+	cpuPool.free[len(b)] = append(cpuPool.free[len(b)], buf)
 	cpuPool.bytes += 4 * len(b)
 }
 

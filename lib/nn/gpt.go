@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync/atomic"
 )
 
 // Config describes a GPT. The zero values of Dropout, Bias and Untied give the recipe's model
@@ -102,11 +103,7 @@ func (m *GPT) forward(ids []int, B, T int, keep bool) (*Tensor, []*Tensor) {
 	if T > c.Block {
 		fail("gpt", nil, "sequence length %d exceeds the context length %d", T, c.Block)
 	}
-	pos := make([]int, T)
-	for i := range pos {
-		pos[i] = i
-	}
-	x := m.Wte.Forward(ids).Reshape(B, T, c.Embd).Add(m.Wpe.Forward(pos))
+	x := embedding(m.Wte.Weight, ids, []int{B, T, c.Embd}).Add(m.Wpe.Forward(positions(T)))
 	x = Dropout(x, c.Dropout, m.train)
 	var atts []*Tensor
 	for _, b := range m.Blocks {
@@ -129,7 +126,23 @@ func (m *GPT) forward(ids []int, B, T int, keep bool) (*Tensor, []*Tensor) {
 
 // Loss returns the mean cross-entropy of logits [B, T, vocab] against targets (B·T ids).
 func (m *GPT) Loss(logits *Tensor, targets []int) *Tensor {
-	return CrossEntropy(logits.Reshape(-1, logits.Dim(-1)), targets)
+	return CrossEntropy(logits, targets)
+}
+
+// positionIDs holds 0, 1, 2, …: positions(T) is its first T, shared and read-only.
+var positionIDs atomic.Pointer[[]int]
+
+// positions returns the position ids 0 … T−1 (a shared slice: do not modify).
+func positions(T int) []int {
+	if p := positionIDs.Load(); p != nil && len(*p) >= T {
+		return (*p)[:T]
+	}
+	pos := make([]int, max(T, 1024))
+	for i := range pos {
+		pos[i] = i
+	}
+	positionIDs.Store(&pos)
+	return pos[:T]
 }
 
 // Parameters returns every parameter once, named as torch_gpt.py's state_dict: wte.weight,

@@ -7,12 +7,31 @@ import "testing"
 func BenchmarkRecipeStep(b *testing.B) {
 	Seed(1)
 	m := MustGPT(Config{Vocab: 65, Block: 64, Layers: 4, Heads: 4, Embd: 128})
+	tr := NewTrainer(m, NewAdamW(m.Parameters(), 1e-3, 0.1), 1)
+	ids := make([]int, 12*64)
+	for i := range ids {
+		ids[i] = (i * 7) % 65
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.Step(ids, ids, 12, 64)
+	}
+	b.ReportMetric(float64(b.N*12*64)/b.Elapsed().Seconds(), "tokens/s")
+}
+
+// BenchmarkRecipeStepWrittenOut is BenchmarkRecipeStep with the step written out (Forward, Loss,
+// Backward, ClipGradNorm, Step), which allocates the tensors it hands out.
+func BenchmarkRecipeStepWrittenOut(b *testing.B) {
+	Seed(1)
+	m := MustGPT(Config{Vocab: 65, Block: 64, Layers: 4, Heads: 4, Embd: 128})
 	opt := NewAdamW(m.Parameters(), 1e-3, 0.1)
 	ids := make([]int, 12*64)
 	for i := range ids {
 		ids[i] = (i * 7) % 65
 	}
 	params := m.Parameters()
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		loss := m.Loss(m.Forward(ids, 12, 64), ids)

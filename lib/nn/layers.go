@@ -169,12 +169,8 @@ func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	H := a.Heads
 	D := C / H
 	if fa, ok := x.backend().(FusedAttention); ok && (a.Dropout == 0 || !a.train) && T > 0 && D > 0 {
-		y, att := causalAttention(fa, a.QKV.Forward(x), H)
-		var weights *Tensor
-		if keep {
-			weights = att
-		}
-		return a.Proj.Forward(y), weights
+		y, att := causalAttention(fa, a.QKV.Forward(x), H, keep)
+		return a.Proj.Forward(y), att
 	}
 	// [B, T, 3C] → [3, B, H, T, D]
 	qkv := a.QKV.Forward(x).Reshape(B, T, 3, H, D).Permute(2, 0, 3, 1, 4)

@@ -17,7 +17,7 @@ func TestMain(m *testing.M) {
 	}
 	flag.Parse()
 	if flag.Lookup("test.bench").Value.String() == "" {
-		poolMinLen, poisonRecycled = 1, true
+		poisonRecycled = true
 	}
 	os.Exit(m.Run())
 }

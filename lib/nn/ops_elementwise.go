@@ -2,8 +2,12 @@ package nn
 
 // broadcastShapes returns the NumPy broadcast of two shapes, or panics naming op.
 func broadcastShapes(op string, a, b []int) []int {
-	r := max(len(a), len(b))
-	out := make([]int, r)
+	return broadcastInto(make([]int, max(len(a), len(b))), op, a, b)
+}
+
+// broadcastInto is broadcastShapes writing into out, of length max(len(a), len(b)).
+func broadcastInto(out []int, op string, a, b []int) []int {
+	r := len(out)
 	for i := 0; i < r; i++ {
 		da, db := 1, 1
 		if j := len(a) - r + i; j >= 0 {
@@ -25,10 +29,13 @@ func broadcastShapes(op string, a, b []int) []int {
 }
 
 // broadcastStrides returns strides to read a tensor of shape s as the (larger) shape out: 0 on broadcast axes.
-func broadcastStrides(s, out []int) []int {
-	st := make([]int, len(out))
+func broadcastStrides(s, out []int) []int { return stridesInto(make([]int, len(out)), s, out) }
+
+// stridesInto is broadcastStrides writing into st, of length len(out).
+func stridesInto(st, s, out []int) []int {
 	stride := 1
 	for i := len(out) - 1; i >= 0; i-- {
+		st[i] = 0
 		j := len(s) - len(out) + i
 		if j >= 0 && s[j] != 1 {
 			st[i] = stride
@@ -40,12 +47,19 @@ func broadcastStrides(s, out []int) []int {
 	return st
 }
 
-// sumTo reduces g (of a broadcast shape) by summing over the broadcast axes so it has shape s.
+// sumTo reduces g (of a broadcast shape) by summing over the broadcast axes so it has shape s. It
+// returns g itself when the shapes are equal, and a new tensor otherwise.
 func sumTo(g *Tensor, s []int) *Tensor {
 	if equalShape(g.shape, s) {
 		return g
 	}
 	lead := len(g.shape) - len(s)
+	if lead > 0 && equalShape(g.shape[lead:], s) { // only leading axes to sum (a bias, a position table)
+		be := g.backend()
+		out := output(be, s)
+		be.Reduce(ReduceSum, out.buf, g.buf, 1, numel(g.shape[:lead]), numel(s))
+		return out
+	}
 	var axes []int
 	for i := range g.shape {
 		j := i - lead
@@ -59,35 +73,57 @@ func sumTo(g *Tensor, s []int) *Tensor {
 func broadcastBinary(op BinaryOp, a, b *Tensor) *Tensor {
 	name := op.String()
 	be := sameDevice(name, a, b)
-	shape := broadcastShapes(name, a.shape, b.shape)
+	r := max(len(a.shape), len(b.shape))
+	sc := intScratch.get(3 * r)
+	shape := broadcastInto((*sc)[:r], name, a.shape, b.shape)
 	out := output(be, shape)
-	be.Binary(op, out.buf, shape, a.buf, broadcastStrides(a.shape, shape), b.buf, broadcastStrides(b.shape, shape))
-	return record(out, name, []*Tensor{a, b}, func(g *Tensor) {
-		switch op {
-		case OpAdd:
-			accumulate(a, sumTo(g, a.shape), false)
-			accumulate(b, sumTo(g, b.shape), false)
-		case OpSub:
-			accumulate(a, sumTo(g, a.shape), false)
-			if b.requiresGrad {
-				accumulate(b, sumTo(g.Neg(), b.shape), true)
-			}
-		case OpMul:
-			if a.requiresGrad {
-				accumulate(a, sumTo(g.Mul(b), a.shape), true)
-			}
-			if b.requiresGrad {
-				accumulate(b, sumTo(g.Mul(a), b.shape), true)
-			}
-		case OpDiv:
-			if a.requiresGrad {
-				accumulate(a, sumTo(g.Div(b), a.shape), true)
-			}
-			if b.requiresGrad { // d(a/b)/db = −a/b²
-				accumulate(b, sumTo(g.Mul(out).Div(b).Neg(), b.shape), true)
-			}
+	be.Binary(op, out.buf, shape, a.buf, stridesInto((*sc)[r:2*r], a.shape, shape), b.buf, stridesInto((*sc)[2*r:], b.shape, shape))
+	intScratch.put(sc)
+	if nd := recordFunc(out, name, binaryBack, a, b); nd != nil {
+		nd.ints[0] = int(op)
+	}
+	return out
+}
+
+// binaryFlat computes dst = a op b over n contiguous elements.
+func binaryFlat(be Backend, op BinaryOp, dst, a, b Buffer, n int) {
+	sc := intScratch.get(2)
+	shape, unit := (*sc)[:1], (*sc)[1:]
+	shape[0], unit[0] = n, 1
+	be.Binary(op, dst, shape, a, unit, b, unit)
+	intScratch.put(sc)
+}
+
+// binaryBack is the gradient of a broadcast binary op, summed back to each operand's shape.
+func binaryBack(out, g *Tensor) {
+	nd := out.node
+	a, b := nd.in[0], nd.in[1]
+	// give sends d to t; d is fresh unless sumTo returned g itself.
+	give := func(t, d *Tensor) { accumulate(t, d, d != g) }
+	switch BinaryOp(nd.ints[0]) {
+	case OpAdd:
+		give(a, sumTo(g, a.shape))
+		give(b, sumTo(g, b.shape))
+	case OpSub:
+		give(a, sumTo(g, a.shape))
+		if b.requiresGrad {
+			accumulate(b, sumTo(g.Neg(), b.shape), true)
 		}
-	})
+	case OpMul:
+		if a.requiresGrad {
+			accumulate(a, sumTo(g.Mul(b), a.shape), true)
+		}
+		if b.requiresGrad {
+			accumulate(b, sumTo(g.Mul(a), b.shape), true)
+		}
+	case OpDiv:
+		if a.requiresGrad {
+			accumulate(a, sumTo(g.Div(b), a.shape), true)
+		}
+		if b.requiresGrad { // d(a/b)/db = −a/b²
+			accumulate(b, sumTo(g.Mul(out).Div(b).Neg(), b.shape), true)
+		}
+	}
 }
 
 // Add returns t + u with broadcasting.
@@ -159,14 +195,25 @@ func (t *Tensor) GELU() *Tensor {
 	if !ok || !t.requiresGrad || !GradEnabled() {
 		return unary(OpGELU, t, 0)
 	}
-	out, d := output(be, t.shape), output(be, t.shape)
-	gs.geluWithGrad(out.buf, d.buf, t.buf)
-	return record(out, OpGELU.String(), []*Tensor{t}, func(g *Tensor) {
-		dx := output(be, t.shape)
-		cs := contiguousStrides(t.shape)
-		be.Binary(OpMul, dx.buf, t.shape, g.buf, cs, d.buf, cs)
-		accumulate(t, dx, true)
-	})
+	out, d := output(be, t.shape), uninitBuf(be, t.Len())
+	gs.geluWithGrad(out.buf, d, t.buf)
+	if nd := recordFunc(out, OpGELU.String(), geluBack, t); nd != nil {
+		nd.bufs[0] = d
+	} else {
+		recycle(d)
+	}
+	return out
+}
+
+// geluBack is GELU's gradient from the derivative the forward pass saved: dx = g·d.
+func geluBack(out, g *Tensor) {
+	nd := out.node
+	t, d := nd.in[0], nd.bufs[0]
+	be := out.backend()
+	dx := output(be, t.shape)
+	binaryFlat(be, OpMul, dx.buf, g.buf, d, t.Len())
+	recycle(d)
+	accumulate(t, dx, true)
 }
 
 // geluSaver is a backend that computes GELU's derivative together with its value (on the CPU one

@@ -15,7 +15,8 @@ func MatMulT(a, b *Tensor) *Tensor {
 		panic(&Error{Op: "matmul_t", Shapes: shapes(a, b), Msg: sprintf("last dimensions %d and %d differ", k, k2), sep: " × "})
 	}
 	n := b.shape[rb-2]
-	outShape := append(append([]int{}, a.shape[:ra-1]...), n)
+	var dims [4]int
+	outShape := append(append(dims[:0], a.shape[:ra-1]...), n)
 	var batch, m, strideA, strideB int
 	if rb == 2 {
 		// Shared b: every row of a is one row of one big product.
@@ -29,20 +30,30 @@ func MatMulT(a, b *Tensor) *Tensor {
 	}
 	out := output(be, outShape)
 	be.MatMul(out.buf, a.buf, b.buf, batch, m, n, k, false, true, strideA, strideB, false)
-	return record(out, "matmul_t", []*Tensor{a, b}, func(g *Tensor) {
-		if a.requiresGrad {
-			da := output(be, a.shape)
-			be.MatMul(da.buf, g.buf, b.buf, batch, m, k, n, false, false, m*n, strideB, false)
-			accumulate(a, da, true)
+	if nd := recordFunc(out, "matmul_t", matmulTBack, a, b); nd != nil {
+		nd.ints = [6]int{batch, m, n, k, strideA, strideB}
+	}
+	return out
+}
+
+// matmulTBack is MatMulT's gradient: dA = dC·B, dB = dCᵀ·A (summed over the batch when b is shared).
+func matmulTBack(out, g *Tensor) {
+	nd := out.node
+	a, b := nd.in[0], nd.in[1]
+	batch, m, n, k, strideB := nd.ints[0], nd.ints[1], nd.ints[2], nd.ints[3], nd.ints[5]
+	be := out.backend()
+	if a.requiresGrad {
+		da := output(be, a.shape)
+		be.MatMul(da.buf, g.buf, b.buf, batch, m, k, n, false, false, m*n, strideB, false)
+		accumulate(a, da, true)
+	}
+	if b.requiresGrad {
+		db := output(be, b.shape) // both products overwrite it
+		if strideB == 0 {
+			be.MatMul(db.buf, g.buf, a.buf, 1, n, k, batch*m, true, false, 0, 0, false)
+		} else {
+			be.MatMul(db.buf, g.buf, a.buf, batch, n, k, m, true, false, m*n, m*k, false)
 		}
-		if b.requiresGrad {
-			db := output(be, b.shape) // both products overwrite it
-			if strideB == 0 {
-				be.MatMul(db.buf, g.buf, a.buf, 1, n, k, batch*m, true, false, 0, 0, false)
-			} else {
-				be.MatMul(db.buf, g.buf, a.buf, batch, n, k, m, true, false, m*n, m*k, false)
-			}
-			accumulate(b, db, true)
-		}
-	})
+		accumulate(b, db, true)
+	}
 }

@@ -136,25 +136,40 @@ func CrossEntropyIgnore(logits *Tensor, targets []int, ignore int) *Tensor {
 	if len(targets) != rows {
 		fail("cross_entropy", shapes(logits), "%d targets for %d rows of logits", len(targets), rows)
 	}
-	tg := make([]int32, rows)
+	tgs := int32Scratch.get(rows)
+	tg := *tgs
 	for i, v := range targets {
 		if v != ignore && (v < 0 || v >= cols) {
+			int32Scratch.put(tgs)
 			fail("cross_entropy", shapes(logits), "target %d at row %d is not a class in [0, %d)", v, i, cols)
 		}
 		tg[i] = int32(v)
 	}
-	loss := empty(be, []int{})
+	loss := empty(be, nil)
 	lse := be.Alloc(rows)
 	count := be.CrossEntropy(loss.buf, lse, logits.buf, tg, rows, cols, int32(ignore))
-	return record(loss, "cross_entropy", []*Tensor{logits}, func(g *Tensor) {
-		if count == 0 {
-			return
-		}
-		gv := g.Item()
+	if nd := recordFunc(loss, "cross_entropy", crossEntropyBack, logits); nd != nil {
+		nd.bufs[0], nd.idx, nd.ints = lse, tgs, [6]int{rows, cols, ignore, count}
+	} else {
+		recycle(lse)
+		int32Scratch.put(tgs)
+	}
+	return loss
+}
+
+// crossEntropyBack is the fused softmax and cross-entropy's gradient: (softmax − onehot)·g/count.
+func crossEntropyBack(out, g *Tensor) {
+	nd := out.node
+	logits, lse, tgs := nd.in[0], nd.bufs[0], nd.idx
+	rows, cols, ignore, count := nd.ints[0], nd.ints[1], nd.ints[2], nd.ints[3]
+	if count > 0 {
+		be := out.backend()
 		dx := empty(be, logits.shape)
-		be.CrossEntropyGrad(dx.buf, logits.buf, lse, tg, rows, cols, int32(ignore), gv/float32(count))
+		be.CrossEntropyGrad(dx.buf, logits.buf, lse, *tgs, rows, cols, int32(ignore), g.Item()/float32(count))
 		accumulate(logits, dx, true)
-	})
+	}
+	recycle(lse)
+	int32Scratch.put(tgs)
 }
 
 // MSE returns the mean squared error between prediction and target (same shapes).
@@ -215,9 +230,11 @@ func BinaryCrossEntropyWithLogits(x, y *Tensor) *Tensor {
 func LayerNorm(t, gain, bias *Tensor, eps float32) *Tensor {
 	be := t.backend()
 	rows, cols := lastAxisRows(t)
-	ins := []*Tensor{t}
+	var ins [3]*Tensor
+	ins[0] = t
+	k := 1
 	var gb, bb Buffer
-	for _, p := range []*Tensor{gain, bias} {
+	for _, p := range [2]*Tensor{gain, bias} {
 		if p == nil {
 			continue
 		}
@@ -225,7 +242,8 @@ func LayerNorm(t, gain, bias *Tensor, eps float32) *Tensor {
 		if len(p.shape) != 1 || p.shape[0] != cols {
 			fail("layer_norm", shapes(t, p), "gain and bias need shape [%d]", cols)
 		}
-		ins = append(ins, p)
+		ins[k] = p
+		k++
 	}
 	if gain != nil {
 		gb = gain.buf
@@ -236,27 +254,57 @@ func LayerNorm(t, gain, bias *Tensor, eps float32) *Tensor {
 	out := output(be, t.shape)
 	mean, rstd := uninitBuf(be, rows), uninitBuf(be, rows)
 	be.LayerNorm(out.buf, mean, rstd, t.buf, gb, bb, rows, cols, eps)
-	return record(out, "layer_norm", ins, func(g *Tensor) {
-		dx := empty(be, t.shape)
-		var dg, db *Tensor
-		var dgb, dbb Buffer
-		if gain != nil && gain.requiresGrad {
+	if nd := recordFunc(out, "layer_norm", layerNormBack, ins[:k]...); nd != nil {
+		nd.bufs = [2]Buffer{mean, rstd}
+		nd.ints[0], nd.ints[1] = rows, cols
+		if gain != nil {
+			nd.ints[2] = 1
+		}
+	} else {
+		recycle(mean)
+		recycle(rstd)
+	}
+	return out
+}
+
+// layerNormBack is LayerNorm's gradient from the saved mean and reciprocal standard deviation.
+func layerNormBack(out, g *Tensor) {
+	nd := out.node
+	t, mean, rstd := nd.in[0], nd.bufs[0], nd.bufs[1]
+	rows, cols := nd.ints[0], nd.ints[1]
+	var gain, bias *Tensor
+	rest := nd.inputs[1:]
+	if nd.ints[2] == 1 {
+		gain, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		bias = rest[0]
+	}
+	be := out.backend()
+	dx := empty(be, t.shape)
+	var dg, db *Tensor
+	var gb, dgb, dbb Buffer
+	if gain != nil {
+		gb = gain.buf
+		if gain.requiresGrad {
 			dg = empty(be, gain.shape)
 			dgb = dg.buf
 		}
-		if bias != nil && bias.requiresGrad {
-			db = empty(be, bias.shape)
-			dbb = db.buf
-		}
-		be.LayerNormGrad(dx.buf, dgb, dbb, g.buf, t.buf, mean, rstd, gb, rows, cols)
-		accumulate(t, dx, true)
-		if dg != nil {
-			accumulate(gain, dg, true)
-		}
-		if db != nil {
-			accumulate(bias, db, true)
-		}
-	})
+	}
+	if bias != nil && bias.requiresGrad {
+		db = empty(be, bias.shape)
+		dbb = db.buf
+	}
+	be.LayerNormGrad(dx.buf, dgb, dbb, g.buf, t.buf, mean, rstd, gb, rows, cols)
+	recycle(mean)
+	recycle(rstd)
+	accumulate(t, dx, true)
+	if dg != nil {
+		accumulate(gain, dg, true)
+	}
+	if db != nil {
+		accumulate(bias, db, true)
+	}
 }
 
 // Embedding returns the rows of table (vocab × dim) picked by ids, shaped [len(ids), dim].
@@ -265,22 +313,42 @@ func Embedding(table *Tensor, ids []int) *Tensor {
 	if len(table.shape) != 2 {
 		fail("embedding", shapes(table), "table must be 2-D [vocab, dim]")
 	}
+	return embedding(table, ids, []int{len(ids), table.shape[1]})
+}
+
+// embedding is Embedding with the output's shape given: its last axis is the table's width, and its
+// others multiply to len(ids).
+func embedding(table *Tensor, ids []int, shape []int) *Tensor {
 	vocab, dim := table.shape[0], table.shape[1]
-	idx := make([]int32, len(ids))
+	idxs := int32Scratch.get(len(ids))
+	idx := *idxs
 	for i, v := range ids {
 		if v < 0 || v >= vocab {
+			int32Scratch.put(idxs)
 			fail("embedding", shapes(table), "id %d at position %d is outside the vocabulary [0, %d)", v, i, vocab)
 		}
 		idx[i] = int32(v)
 	}
 	be := table.backend()
-	out := output(be, []int{len(ids), dim})
+	out := output(be, shape)
 	be.Embedding(out.buf, table.buf, idx, dim)
-	return record(out, "embedding", []*Tensor{table}, func(g *Tensor) {
-		dt := empty(be, table.shape)
-		be.EmbeddingGrad(dt.buf, g.buf, idx, dim)
-		accumulate(table, dt, true)
-	})
+	if nd := recordFunc(out, "embedding", embeddingBack, table); nd != nil {
+		nd.idx, nd.ints[0] = idxs, dim
+	} else {
+		int32Scratch.put(idxs)
+	}
+	return out
+}
+
+// embeddingBack adds each row of g into the table row its id picked.
+func embeddingBack(out, g *Tensor) {
+	nd := out.node
+	table, idxs := nd.in[0], nd.idx
+	be := out.backend()
+	dt := empty(be, table.shape)
+	be.EmbeddingGrad(dt.buf, g.buf, *idxs, nd.ints[0])
+	int32Scratch.put(idxs)
+	accumulate(table, dt, true)
 }
 
 // MaskedFill returns t with value wherever mask (broadcast to t's shape) is non-zero. The mask is a

@@ -185,6 +185,7 @@ func ClipGradNorm(params []*Param, maxNorm float32) float32 {
 		if t.gradShared { // borrowed storage: scale a private copy
 			c := empty(be, g.shape)
 			be.Unary(OpMulScalar, c.buf, g.buf, coef)
+			unborrow(g)
 			t.grad, t.gradShared = c, false
 			continue
 		}

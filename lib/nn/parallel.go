@@ -9,31 +9,56 @@ import (
 	"github.com/notmagic/notmagic/lib/nn/internal/spin"
 )
 
-// parallelRange runs f over [0, n) split into up to GOMAXPROCS contiguous chunks, in parallel when
+// rangeKernel is a loop body over [lo, hi) that carries its data in its fields. Hot loops are
+// kernels rather than closures because a closure handed to the workers escapes to the heap: one
+// allocation per call, dozens per training step.
+type rangeKernel interface{ run(lo, hi int) }
+
+// parallelFor runs k over [0, n) split into up to GOMAXPROCS contiguous chunks, in parallel when
 // n ≥ minN, and serially on the caller otherwise. The chunks go to a pool of persistent workers,
 // which the caller joins: a goroutine started per call came too late on the machines measured (the
 // thread of an idle processor takes 20–30 µs to wake, as long as the loops being split), so that
-// splitting a 100k-element loop made it slower. One call uses the pool at a time; a call made while
-// it is busy (from inside a chunk, or from another goroutine) runs on its caller alone.
-func parallelRange(n, minN int, f func(lo, hi int)) {
+// splitting a 100k-element loop made it slower. One call uses the pool at a time, and k is copied
+// into slot (its type's one place, which the pool's lock guards) for the workers, so that nothing
+// is allocated; a call made while the pool is busy (from inside a chunk, or from another
+// goroutine) runs on its caller alone.
+func parallelFor[K rangeKernel, P interface {
+	*K
+	rangeKernel
+}](slot P, n, minN int, k K) {
 	p := runtime.GOMAXPROCS(0)
-	if n < minN || p < 2 {
-		f(0, n)
-		return
-	}
-	if p > n/(minN/4+1)+1 {
-		p = n/(minN/4+1) + 1
-	}
-	if !rangePool.mu.TryLock() {
-		f(0, n)
+	if n < minN || p < 2 || !rangePool.mu.TryLock() {
+		k.run(0, n)
 		return
 	}
 	defer rangePool.mu.Unlock()
-	j := &rangeJob{f: f, n: n, size: (n + p - 1) / p, fin: make(chan struct{}, 1)}
-	j.chunks = int32((n + j.size - 1) / j.size)
-	j.next.Store(1) // chunk 0 is the caller's
+	*slot = k
+	runChunks(slot, n, min(p, n/(minN/4+1)+1))
+	var zero K
+	*slot = zero // let go of the kernel's data
+}
+
+// funcKernel makes a closure a rangeKernel, for loops that are not hot.
+type funcKernel func(lo, hi int)
+
+func (f funcKernel) run(lo, hi int) { f(lo, hi) }
+
+var funcSlot funcKernel
+
+// parallelRange is parallelFor for a closure, which allocates: for loops that are not hot.
+func parallelRange(n, minN int, f func(lo, hi int)) { parallelFor(&funcSlot, n, minN, funcKernel(f)) }
+
+// runChunks runs k over [0, n) in p chunks on the caller and p−1 workers; rangePool.mu is held.
+func runChunks(k rangeKernel, n, p int) {
+	j := &rangePool.j
+	j.k, j.n, j.size = k, n, (n+p-1)/p
+	chunks := uint64((n + j.size - 1) / j.size)
+	j.done.Store(0)
+	rangePool.gen++
+	// Publishing the new state (generation, chunk count, next chunk 1: chunk 0 is the caller's)
+	// hands the call to the workers; a worker still looking at an earlier call fails its claim.
+	j.state.Store(rangePool.gen<<32 | chunks<<16 | 1)
 	startRangeWorkers(p - 1)
-	rangePool.job.Store(j)
 	for _, w := range rangePool.wake[:p-1] {
 		select {
 		case w <- struct{}{}:
@@ -42,42 +67,59 @@ func parallelRange(n, minN int, f func(lo, hi int)) {
 	}
 	// The caller always takes the first chunk, so that each core keeps working on the same part of
 	// the data from one call to the next (the chunks' data stays in that core's cache).
-	j.f(0, min(j.size, n))
-	last := j.done.Add(1) == j.chunks
-	if !j.work() && !last {
-		<-j.fin
-	}
-}
-
-// rangeJob is one parallelRange call: its chunks are claimed one at a time from next.
-type rangeJob struct {
-	f          func(lo, hi int)
-	n, size    int
-	chunks     int32
-	next, done atomic.Int32
-	fin        chan struct{} // the worker that finishes the last chunk says so here
-}
-
-// work runs chunks of j until none is left and reports whether it finished the last one.
-func (j *rangeJob) work() (last bool) {
+	k.run(0, min(j.size, n))
+	last := j.done.Add(1) == chunks
 	for {
-		i := j.next.Add(1) - 1
-		if i >= j.chunks {
-			return last
+		ran, l := j.claim()
+		if !ran {
+			break
 		}
-		lo := int(i) * j.size
-		j.f(lo, min(lo+j.size, j.n))
-		if j.done.Add(1) == j.chunks {
-			last = true
-		}
+		last = last || l
 	}
+	if !last {
+		<-j.fin // a worker finished the last chunk
+	}
+	j.state.Store(0)
+	j.k = nil
 }
 
-// rangePool is parallelRange's workers and the call they work on.
+// rangePool is parallelFor's workers and the one call they work on.
 var rangePool struct {
 	mu   sync.Mutex
-	job  atomic.Pointer[rangeJob]
+	gen  uint64 // calls so far
+	j    rangeJob
 	wake []chan struct{}
+}
+
+// rangeJob is the call on the workers. state packs the call's generation (bits 32–63), its number of
+// chunks (16–31) and the next chunk to claim (0–15), so that a claim is one compare-and-swap that
+// fails for a worker still looking at an earlier call; k, n and size are stable while any chunk of
+// the call is unfinished, which a successful claim guarantees.
+type rangeJob struct {
+	state   atomic.Uint64
+	k       rangeKernel
+	n, size int
+	done    atomic.Uint64 // chunks finished
+	fin     chan struct{} // the worker that finishes the last chunk says so here
+}
+
+func init() { rangePool.j.fin = make(chan struct{}, 1) }
+
+// claim takes the next chunk of the current call and runs it: ran is false when none was left,
+// last is true when it was the call's last chunk to finish.
+func (j *rangeJob) claim() (ran, last bool) {
+	for {
+		s := j.state.Load()
+		next, chunks := s&0xffff, s>>16&0xffff
+		if next >= chunks {
+			return false, false
+		}
+		if j.state.CompareAndSwap(s, s+1) {
+			lo := int(next) * j.size
+			j.k.run(lo, min(lo+j.size, j.n))
+			return true, j.done.Add(1) == chunks
+		}
+	}
 }
 
 // rangeSpin is how long a worker looks for the next call before it parks (see gemm's spinFor).
@@ -91,8 +133,11 @@ func startRangeWorkers(n int) {
 		go func() {
 			for range wake {
 				for {
-					if j := rangePool.job.Load(); j != nil && j.work() {
-						j.fin <- struct{}{}
+					if ran, last := rangePool.j.claim(); ran {
+						if last {
+							rangePool.j.fin <- struct{}{}
+						}
+						continue
 					}
 					if !spin.Until(rangeSpin, rangeWork) {
 						break
@@ -105,6 +150,32 @@ func startRangeWorkers(n int) {
 
 // rangeWork reports whether the current call has unclaimed chunks.
 func rangeWork() bool {
-	j := rangePool.job.Load()
-	return j != nil && j.next.Load() < j.chunks
+	s := rangePool.j.state.Load()
+	return s&0xffff < s>>16&0xffff
 }
+
+// slicePool keeps slices of T for reuse, as scratch space or as an op's saved indices, so that
+// the hot paths allocate none.
+type slicePool[T any] struct{ p sync.Pool }
+
+// get returns a slice of n elements with undefined contents; put gives it back.
+func (sp *slicePool[T]) get(n int) *[]T {
+	s, _ := sp.p.Get().(*[]T)
+	if s == nil {
+		s = new([]T)
+	}
+	if cap(*s) < n {
+		*s = make([]T, n)
+	}
+	*s = (*s)[:n]
+	return s
+}
+
+// put returns a slice taken with get.
+func (sp *slicePool[T]) put(s *[]T) { sp.p.Put(s) }
+
+var (
+	floatScratch slicePool[float32]
+	intScratch   slicePool[int]
+	int32Scratch slicePool[int32] // for indices an op keeps until its backward pass
+)

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Tensor is an n-dimensional array of float32 in row-major order, on one device, that records the
@@ -13,11 +14,52 @@ type Tensor struct {
 	buf          Buffer
 	requiresGrad bool
 	grad         *Tensor
-	gradShared   bool  // grad's storage is borrowed from another tensor: copy before accumulating into it
-	node         *node // the operation that produced this tensor, while the graph is alive
-	released     bool  // computed tensor whose graph a Backward has released
-	transient    bool  // computed inside a model's forward pass and handed to no caller (markTransient)
-	shared       bool  // its storage is shared with another tensor (a view): never recycled
+	gradShared   bool   // grad's storage is borrowed from another tensor: copy before accumulating into it
+	node         *node  // the operation that produced this tensor, while the graph is alive (&nd)
+	released     bool   // computed tensor whose graph a Backward has released
+	transient    bool   // computed inside a model's forward pass and handed to no caller (markTransient)
+	shared       bool   // its storage is shared with another tensor (a view): never recycled
+	mark         uint32 // Backward's visit mark
+
+	// As a gradient that other tensors borrow (see Backward):
+	borrowers int32 // tensors holding it as their borrowed gradient
+	ownerDone bool  // its owner's backward has run and lent it on: the last borrower recycles it
+	pinned    bool  // a view shares its storage: never recycled
+
+	// Storage, so that a tensor is one allocation, and none when its header comes from tensorPool.
+	dims [4]int // shape, up to rank 4
+	nd   node   // node
+}
+
+// tensorPool holds the headers of tensors known to be dead (see release).
+var tensorPool sync.Pool
+
+// newTensor returns a tensor of the shape (copied) over buf, with a header from tensorPool when
+// one is there.
+func newTensor(shape []int, buf Buffer) *Tensor {
+	t, _ := tensorPool.Get().(*Tensor)
+	if t == nil {
+		t = new(Tensor)
+	}
+	if len(shape) <= len(t.dims) {
+		t.shape = t.dims[:len(shape):len(shape)]
+		copy(t.shape, shape)
+	} else {
+		t.shape = append([]int(nil), shape...)
+	}
+	t.buf = buf
+	return t
+}
+
+// release recycles a tensor no one can reach any more whose storage is dead too: the storage, and
+// the header unless the tensor has views (shared), which may share its shape.
+func release(t *Tensor) {
+	recycle(t.buf)
+	if t.shared {
+		return
+	}
+	*t = Tensor{}
+	tensorPool.Put(t)
 }
 
 // numel is the number of elements of a shape.
@@ -39,7 +81,7 @@ func checkShape(op string, shape []int) {
 
 // empty returns a zero-filled tensor of the shape on backend b.
 func empty(b Backend, shape []int) *Tensor {
-	return &Tensor{shape: append([]int(nil), shape...), buf: b.Alloc(numel(shape))}
+	return newTensor(shape, b.Alloc(numel(shape)))
 }
 
 // UninitAllocator is an optional Backend extension for buffers that a kernel overwrites entirely:
@@ -53,10 +95,7 @@ type UninitAllocator interface {
 // contents are undefined where b implements UninitAllocator, zeros otherwise. Outputs of "+="
 // kernels (the gradients) must come from empty.
 func output(b Backend, shape []int) *Tensor {
-	if u, ok := b.(UninitAllocator); ok {
-		return &Tensor{shape: append([]int(nil), shape...), buf: u.AllocUninit(numel(shape))}
-	}
-	return empty(b, shape)
+	return newTensor(shape, uninitBuf(b, numel(shape)))
 }
 
 // uninitBuf is output's buffer without a tensor.
@@ -214,6 +253,9 @@ func (t *Tensor) Rows() [][]float32 {
 func (t *Tensor) Item() float32 {
 	if t.Len() != 1 {
 		fail("item", shapes(t), "need exactly one element, have %d", t.Len())
+	}
+	if b, ok := t.buf.(cpuBuffer); ok {
+		return b[0]
 	}
 	return t.Data()[0]
 }
