@@ -44,6 +44,16 @@
 // Every differentiable operation is tested against central finite differences in float64 and
 // against PyTorch's values and gradients (testdata/gen_golden.py writes the reference values).
 //
+// # Training
+//
+// A training step is Forward, Loss, ZeroGrad, Backward, ClipGradNorm and the optimizer's Step, as the
+// lessons write it out. A Trainer runs the same step for a GPT (the same numbers, bit for bit) and
+// owns every tensor the step makes — activations, logits, loss, gradients — so it reuses them all:
+// on the CPU a step in steady state makes no heap allocation. The parameters' gradients stay
+// readable until the next Step. Underneath, Backward recycles what it knows is dead (a model's own
+// activations, consumed gradients, a borrowed gradient once its last holder is done); tensors a
+// program can still reach are left to the garbage collector.
+//
 // # Errors
 //
 // Misuse — mismatched shapes, an axis out of range, a target outside the vocabulary, Backward on a
