@@ -31,6 +31,9 @@ func NewTrainer(m *GPT, opt Optimizer, clip float32) *Trainer {
 // Step trains on B rows of T token ids x with next-token targets y (B·T each) and returns the loss
 // before the update.
 func (tr *Trainer) Step(x, y []int, B, T int) float32 {
+	if len(y) != len(x) {
+		fail("trainer", nil, "%d targets for %d ids (one target per id)", len(y), len(x))
+	}
 	for _, p := range tr.params {
 		dropGrad(p.Value)
 	}

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -60,6 +61,30 @@ func TestTrainerMatchesWrittenOut(t *testing.T) {
 	}
 }
 
+// TestTrainerBadInputs checks that a bad batch is refused with a clear error before any work, and
+// that the Trainer goes on training afterwards.
+func TestTrainerBadInputs(t *testing.T) {
+	m := MustGPT(Config{Vocab: 4, Block: 8, Layers: 1, Heads: 2, Embd: 8})
+	tr := NewTrainer(m, NewAdamW(m.Parameters(), 1e-2, 0), 1)
+	x := []int{0, 1, 2, 3, 0, 1, 2, 3}
+	for _, c := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"short targets", func() { tr.Step(x, x[:3], 1, 8) }, "3 targets for 8 ids"},
+		{"B·T", func() { tr.Step(x, x, 2, 8) }, "8 ids for B=2 × T=8"},
+		{"too long", func() { tr.Step(append(x, x...), append(x, x...), 1, 16) }, "exceeds the context length 8"},
+		{"id out of range", func() { tr.Step([]int{0, 1, 2, 9, 0, 1, 2, 3}, x, 1, 8) }, "id 9 at position 3"},
+		{"target out of range", func() { tr.Step(x, []int{0, 1, 2, 7, 0, 1, 2, 3}, 1, 8) }, "target 7 at row 3"},
+	} {
+		mustPanicWith(t, c.name, c.want, c.f)
+	}
+	if l := tr.Step(x, x, 1, 8); math.IsNaN(float64(l)) {
+		t.Fatal("the step after the refused ones gave NaN")
+	}
+}
+
 func bitsEqual(a, b []float32) bool {
 	if len(a) != len(b) {
 		return false
@@ -86,4 +111,18 @@ func ExampleTrainer() {
 	}
 	fmt.Println(last < first/4)
 	// Output: true
+}
+
+// mustPanicWith fails unless f panics with an *Error whose message contains want.
+func mustPanicWith(t *testing.T, name, want string, f func()) {
+	t.Helper()
+	defer func() {
+		e, ok := recover().(*Error)
+		if !ok {
+			t.Errorf("%s: no *Error panic", name)
+		} else if !strings.Contains(e.Error(), want) {
+			t.Errorf("%s: %q, want it to contain %q", name, e.Error(), want)
+		}
+	}()
+	f()
 }
