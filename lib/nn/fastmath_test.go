@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"sync"
@@ -180,3 +181,29 @@ func TestGELUBlock(t *testing.T) {
 
 // same reports whether a and b are equal or both NaN.
 func same(a, b float32) bool { return a == b || (a != a && b != b) }
+
+// TestParallelForPanic checks that a panic in a chunk, on a worker or on the caller, comes back to
+// the caller as a panic it can recover, after every chunk has stopped, and that the pool works after.
+func TestParallelForPanic(t *testing.T) {
+	const n = 4 * parallelMin
+	for _, bad := range []int{0, n - 1} { // the caller's chunk, a worker's
+		func() {
+			defer func() {
+				if r := recover(); r != fmt.Sprint("bad index ", bad) {
+					t.Errorf("index %d: recovered %v", bad, r)
+				}
+			}()
+			parallelRange(n, parallelMin, func(lo, hi int) {
+				if lo <= bad && bad < hi {
+					panic(fmt.Sprint("bad index ", bad))
+				}
+			})
+			t.Errorf("index %d: no panic", bad)
+		}()
+	}
+	var sum atomic.Int64
+	parallelRange(n, parallelMin, func(lo, hi int) { sum.Add(int64(hi - lo)) })
+	if sum.Load() != n {
+		t.Fatalf("after the panics the pool covered %d of %d indices", sum.Load(), n)
+	}
+}

@@ -67,7 +67,7 @@ func runChunks(k rangeKernel, n, p int) {
 	}
 	// The caller always takes the first chunk, so that each core keeps working on the same part of
 	// the data from one call to the next (the chunks' data stays in that core's cache).
-	k.run(0, min(j.size, n))
+	j.run(0, min(j.size, n))
 	last := j.done.Add(1) == chunks
 	for {
 		ran, l := j.claim()
@@ -81,6 +81,10 @@ func runChunks(k rangeKernel, n, p int) {
 	}
 	j.state.Store(0)
 	j.k = nil
+	if p := j.panicked; p != nil {
+		j.panicked = nil
+		panic(p) // on the caller, where it can be recovered, after every chunk has stopped
+	}
 }
 
 // rangePool is parallelFor's workers and the one call they work on.
@@ -101,6 +105,23 @@ type rangeJob struct {
 	n, size int
 	done    atomic.Uint64 // chunks finished
 	fin     chan struct{} // the worker that finishes the last chunk says so here
+
+	mu       sync.Mutex
+	panicked any // the first panic of a chunk, raised again on the caller
+}
+
+// run runs one chunk, keeping a panic for the caller: a panic on a worker would end the process.
+func (j *rangeJob) run(lo, hi int) {
+	defer func() {
+		if r := recover(); r != nil {
+			j.mu.Lock()
+			if j.panicked == nil {
+				j.panicked = r
+			}
+			j.mu.Unlock()
+		}
+	}()
+	j.k.run(lo, hi)
 }
 
 func init() { rangePool.j.fin = make(chan struct{}, 1) }
@@ -116,7 +137,7 @@ func (j *rangeJob) claim() (ran, last bool) {
 		}
 		if j.state.CompareAndSwap(s, s+1) {
 			lo := int(next) * j.size
-			j.k.run(lo, min(lo+j.size, j.n))
+			j.run(lo, min(lo+j.size, j.n))
 			return true, j.done.Add(1) == chunks
 		}
 	}
