@@ -81,7 +81,7 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 	opt := nn.NewAdamW(model.Parameters(), float32(f.lr), 0.1)
 	trainer := nn.NewTrainer(model, opt, 1.0)
 	best := inf
-	var times []float64
+	var times, allocs []float64
 	start := time.Now()
 	for it := 0; it <= f.iters; it++ {
 		if it%f.evalEvery == 0 || it == f.iters {
@@ -101,9 +101,22 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 		if err != nil {
 			return err
 		}
+		// Every 50th step from the 10th counts its heap allocations instead of being timed (reading
+		// the count stops the world).
+		counted := it >= 10 && (it-10)%50 == 0
+		var before runtime.MemStats
+		if counted {
+			runtime.ReadMemStats(&before)
+		}
 		trainer.Step(x, y, f.batch, f.block)
 		if err := sync(); err != nil { // torch_gpt.py's torch.cuda.synchronize()
 			return err
+		}
+		if counted {
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			allocs = append(allocs, float64(after.Mallocs-before.Mallocs))
+			continue
 		}
 		times = append(times, time.Since(t0).Seconds())
 	}
@@ -119,7 +132,7 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 	fields := []any{"summary", true, "impl", "notmagic-go", "threads", runtime.GOMAXPROCS(0),
 		"wall_s", pyRound(wall, 2), "median_ms_per_iter", pyRound(med*1e3, 2),
 		"tokens_per_s", int(pyRound(tps, 0)), "best_val_loss", pyRound(best, 4),
-		"peak_rss_mb", pyRound(peakRSSMB(), 1)}
+		"peak_rss_mb", pyRound(peakRSSMB(), 1), "allocs_per_step", pyRound(mean(allocs), 2)}
 	jsonLine(out, append(fields, deviceFields(f.device, model.FLOPsPerToken(), tps)...)...)
 	return nil
 }
@@ -137,4 +150,16 @@ func median(v []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// mean returns the mean of v (0 for none).
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, x := range v {
+		sum += x
+	}
+	return sum / float64(len(v))
 }

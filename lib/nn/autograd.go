@@ -1,9 +1,6 @@
 package nn
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // node is one recorded operation of the graph: its inputs and how to send a gradient back to them.
 // It lives in its output tensor (Tensor.nd). An op sends the gradient back either through a closure
@@ -242,7 +239,6 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 			release(x)
 		}
 	}
-	clear(order) // let go of the tensors
 }
 
 // visitMark numbers Backward's graph walks; a tensor visited by the current one carries its number.
@@ -260,16 +256,21 @@ type backwardScratch struct {
 	stack []frame
 }
 
-var backwardScratches sync.Pool
+var backwardScratches = freeList[backwardScratch]{max: 8}
 
 func getBackwardScratch() *backwardScratch {
-	if sc, ok := backwardScratches.Get().(*backwardScratch); ok {
+	if sc := backwardScratches.get(); sc != nil {
 		return sc
 	}
 	return new(backwardScratch)
 }
 
-func putBackwardScratch(sc *backwardScratch) { backwardScratches.Put(sc) }
+// putBackwardScratch keeps sc for the next Backward, holding no tensor.
+func putBackwardScratch(sc *backwardScratch) {
+	clear(sc.order[:cap(sc.order)])
+	clear(sc.stack[:cap(sc.stack)])
+	backwardScratches.put(sc)
+}
 
 // markTransient marks the computed tensors of out's graph, out excepted, as transient: a model's
 // forward pass calls it on the output it returns, so that Backward may recycle the activations in

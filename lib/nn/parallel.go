@@ -175,13 +175,45 @@ func rangeWork() bool {
 	return s&0xffff < s>>16&0xffff
 }
 
+// freeList keeps up to max objects for reuse. Unlike a sync.Pool, a garbage collection does not
+// empty it, so a program that allocates elsewhere (and so collects) still finds what a step needs.
+// What it holds must keep nothing else alive (clear it before put).
+type freeList[T any] struct {
+	mu   sync.Mutex
+	free []*T
+	max  int
+}
+
+// get returns a kept object, or nil.
+func (l *freeList[T]) get() *T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := len(l.free)
+	if n == 0 {
+		return nil
+	}
+	x := l.free[n-1]
+	l.free[n-1] = nil
+	l.free = l.free[:n-1]
+	return x
+}
+
+// put keeps x unless the list is full.
+func (l *freeList[T]) put(x *T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.free) < l.max {
+		l.free = append(l.free, x)
+	}
+}
+
 // slicePool keeps slices of T for reuse, as scratch space or as an op's saved indices, so that
 // the hot paths allocate none.
-type slicePool[T any] struct{ p sync.Pool }
+type slicePool[T any] struct{ l freeList[[]T] }
 
 // get returns a slice of n elements with undefined contents; put gives it back.
 func (sp *slicePool[T]) get(n int) *[]T {
-	s, _ := sp.p.Get().(*[]T)
+	s := sp.l.get()
 	if s == nil {
 		s = new([]T)
 	}
@@ -193,10 +225,10 @@ func (sp *slicePool[T]) get(n int) *[]T {
 }
 
 // put returns a slice taken with get.
-func (sp *slicePool[T]) put(s *[]T) { sp.p.Put(s) }
+func (sp *slicePool[T]) put(s *[]T) { sp.l.put(s) }
 
 var (
-	floatScratch slicePool[float32]
-	intScratch   slicePool[int]
-	int32Scratch slicePool[int32] // for indices an op keeps until its backward pass
+	floatScratch = slicePool[float32]{freeList[[]float32]{max: 64}}
+	intScratch   = slicePool[int]{freeList[[]int]{max: 64}}
+	int32Scratch = slicePool[int32]{freeList[[]int32]{max: 64}} // indices an op keeps until its backward pass
 )

@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"sync"
 )
 
 // Tensor is an n-dimensional array of float32 in row-major order, on one device, that records the
@@ -31,13 +30,14 @@ type Tensor struct {
 	nd   node   // node
 }
 
-// tensorPool holds the headers of tensors known to be dead (see release).
-var tensorPool sync.Pool
+// tensorPool holds the headers of tensors known to be dead (see release): up to 1<<14 of them
+// (about 5 MB), more than a training step of a large model makes.
+var tensorPool = freeList[Tensor]{max: 1 << 14}
 
 // newTensor returns a tensor of the shape (copied) over buf, with a header from tensorPool when
 // one is there.
 func newTensor(shape []int, buf Buffer) *Tensor {
-	t, _ := tensorPool.Get().(*Tensor)
+	t := tensorPool.get()
 	if t == nil {
 		t = new(Tensor)
 	}
@@ -59,7 +59,7 @@ func release(t *Tensor) {
 		return
 	}
 	*t = Tensor{}
-	tensorPool.Put(t)
+	tensorPool.put(t)
 }
 
 // numel is the number of elements of a shape.
