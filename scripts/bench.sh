@@ -105,6 +105,10 @@ for key, fmt in [("median_ms_per_iter", "{:.2f}"), ("wall_s", "{:.1f}"), ("token
     a = statistics.median(float(g[key]) for g in gos)
     b = statistics.median(float(p[key]) for p in pts)
     print(f"| {key} | {fmt.format(a)} | {fmt.format(b)} | {a / b:.3f} |")
+if all("allocs_per_step" in g for g in gos):
+    print()
+    print("Go heap allocations per training step (allocs_per_step, every 50th step counted): " +
+          ", ".join(f"{g['allocs_per_step']:g}" for g in gos))
 if rounds > 1:
     print()
     print("ms/iter by round (Go / PyTorch = ratio): " + "; ".join(
