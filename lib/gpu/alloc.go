@@ -137,8 +137,8 @@ func (a *allocator) deviceAlloc(c uint64) (uintptr, error) {
 	return a.devAlloc(c)
 }
 
-// setLimit sets the limit (0: none) on a device of total bytes. Collections come at least every
-// quarter of the device, or of the limit, of new device allocations.
+// setLimit sets the limit (0: none) on a device of total bytes. The growth over the live bytes that
+// makes a paced collection is at most a quarter of the device, or of the limit.
 func (a *allocator) setLimit(bytes, total uint64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -165,19 +165,24 @@ func (a *allocator) pop(c uint64) (uintptr, bool) {
 // put returns a block of class c to the cache.
 func (a *allocator) put(p uintptr, c uint64) {
 	a.mu.Lock()
-	a.free[c] = append(a.free[c], p)
-	a.stats.InUse -= c
-	a.stats.Cached += c
+	a.putLocked(p, c)
 	a.mu.Unlock()
 }
 
 // collected returns the block of a buffer the garbage collector found unreachable: put, and the
 // collection's count of live bytes drops by it.
 func (a *allocator) collected(p uintptr, c uint64) {
-	a.put(p, c)
 	a.mu.Lock()
+	a.putLocked(p, c)
 	a.live -= min(c, a.live)
 	a.mu.Unlock()
+}
+
+// putLocked is put with a.mu held.
+func (a *allocator) putLocked(p uintptr, c uint64) {
+	a.free[c] = append(a.free[c], p)
+	a.stats.InUse -= c
+	a.stats.Cached += c
 }
 
 // collect runs the garbage collector and waits up to wait for the cleanups it queued to return blocks.

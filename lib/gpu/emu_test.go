@@ -132,7 +132,6 @@ func TestEmulatedMemoryLimit(t *testing.T) {
 	// Without a limit, collections are paced by the memory in use: 8 MiB live and 128 MiB of garbage
 	// dropped 1 MiB at a time must not pile up to anything near 136 MiB, as they did when a
 	// collection came only after a quarter of the device (1 GiB here) of new allocations.
-	a.setLimit(0, total)
 	a.mu.Lock()
 	a.gcMin = 1 << 20
 	a.mu.Unlock()

@@ -33,9 +33,8 @@ func parallelFor[K rangeKernel, P interface {
 	}
 	defer rangePool.mu.Unlock()
 	*slot = k
+	defer func() { *slot = *new(K) }() // let go of the kernel's data, after a panic too
 	runChunks(slot, n, min(p, n/(minN/4+1)+1))
-	var zero K
-	*slot = zero // let go of the kernel's data
 }
 
 // funcKernel makes a closure a rangeKernel, for loops that are not hot.
