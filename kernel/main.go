@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/notmagic/notmagic/kernel/session"
 )
 
 // Main runs `notmagic kernel -f CONNECTION_FILE [--history-file FILE] [--verbose|--quiet]`: it serves Jupyter until a
@@ -42,6 +44,9 @@ func Main(args []string) error {
 		return err
 	}
 	k.infof("listening on %s (session %s)", ci.Endpoint(ci.ShellPort), k.Session())
+	if limits := session.CaptureLimits(); limits != "" {
+		logger.Printf("note: %s", limits)
+	}
 	go func() {
 		for {
 			select {
@@ -62,15 +67,11 @@ func Main(args []string) error {
 	return nil
 }
 
-// logWriter returns where the kernel logs: a duplicate of the original standard error, taken before the
-// interpreter session may redirect file descriptor 2 into cell output.
+// logWriter returns where the kernel logs: the original standard error, which the interpreter session's
+// capture of cell output leaves alone.
 func logWriter(quiet bool) io.Writer {
 	if quiet {
 		return io.Discard
 	}
-	fd, err := syscall.Dup(2)
-	if err != nil {
-		return os.Stderr
-	}
-	return os.NewFile(uintptr(fd), "stderr")
+	return session.OriginalStderr()
 }

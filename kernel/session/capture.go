@@ -2,37 +2,53 @@ package session
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"runtime/debug"
 	"sync"
 	"time"
 	"unicode/utf8"
-
-	"golang.org/x/sys/unix"
 )
+
+// The platform part of capture lives in capture_unix.go, capture_windows.go and capture_other.go:
+//
+//	redirectStd(fd, w) points standard output (fd 1) or error (fd 2) at the pipe writer w, taking
+//	    ownership of w, and returns the function that points it back;
+//	pendingBytes(r) counts the bytes waiting in the pipe r (-1 where the platform cannot tell);
+//	stdFile(fd) is the file that standard output or error writes to now, redirected or not;
+//	dupStderr() is a file on the process's standard error that stays there through redirections;
+//	captureLimits says what the platform's capture misses ("" where it misses nothing).
 
 // captureMu serialises fd redirection across sessions in one process.
 var captureMu sync.Mutex
 
-var crashOnce sync.Once
+var (
+	stderrOnce sync.Once
+	origStderr io.Writer
+)
 
-// keepCrashOutput makes the runtime print fatal errors (an unrecovered panic in a goroutine of compiled
-// code, say) to the process's original standard error too, so they reach the kernel's log even when
-// they happen while fd 2 is redirected into a cell.
-func keepCrashOutput() {
-	crashOnce.Do(func() {
-		fd, err := unix.Dup(2)
+// OriginalStderr returns a writer on the process's standard error as it was before any cell ran: what
+// it writes goes to the terminal or log even while a cell's output is captured. The first call (or the
+// first captured cell) also makes the runtime print fatal errors there, so that a crash inside a
+// captured cell (an unrecovered panic in a goroutine of compiled code, say) reaches the kernel's log.
+func OriginalStderr() io.Writer {
+	stderrOnce.Do(func() {
+		f, err := dupStderr()
 		if err != nil {
+			origStderr = os.Stderr
 			return
 		}
-		f := os.NewFile(uintptr(fd), "/dev/stderr (original)")
-		if debug.SetCrashOutput(f, debug.CrashOptions{}) != nil {
-			f.Close()
-		}
+		origStderr = f
+		debug.SetCrashOutput(f, debug.CrashOptions{})
 	})
+	return origStderr
 }
 
-// capture redirects file descriptors 1 and 2 into pipes while a cell runs, so that output written by
+// CaptureLimits says, in one line, what output of compiled code a notebook cell cannot show on this
+// platform (it reaches the kernel's standard error instead), or "" where every write is captured.
+func CaptureLimits() string { return captureLimits }
+
+// capture redirects standard output and error into pipes while a cell runs, so that output written by
 // compiled code (which bypasses the interpreter's writers) reaches the cell's Output. What arrives is
 // forwarded promptly (every ~20ms, or at once past 256 KiB), split only at UTF-8 boundaries.
 type capture struct {
@@ -44,8 +60,7 @@ type capture struct {
 type stream struct {
 	c      *capture
 	name   string
-	fd     int
-	saved  int
+	undo   func() // points the redirected descriptor back
 	r      *os.File
 	mu     sync.Mutex
 	cond   *sync.Cond
@@ -57,32 +72,24 @@ type stream struct {
 }
 
 func startCapture(out Output) (*capture, error) {
-	keepCrashOutput()
+	OriginalStderr()
 	captureMu.Lock()
 	c := &capture{out: out}
 	for i, name := range []string{"stdout", "stderr"} {
-		fd := i + 1
 		r, w, err := os.Pipe()
 		if err != nil {
 			c.restore(i)
 			captureMu.Unlock()
 			return nil, err
 		}
-		saved, err := unix.Dup(fd)
-		if err == nil {
-			err = unix.Dup2(int(w.Fd()), fd)
-		}
-		w.Close()
+		undo, err := redirectStd(i+1, w)
 		if err != nil {
 			r.Close()
-			if saved >= 0 {
-				unix.Close(saved)
-			}
 			c.restore(i)
 			captureMu.Unlock()
 			return nil, err
 		}
-		st := &stream{c: c, name: name, fd: fd, saved: saved, r: r, done: make(chan struct{}), closed: make(chan struct{})}
+		st := &stream{c: c, name: name, undo: undo, r: r, done: make(chan struct{}), closed: make(chan struct{})}
 		st.cond = sync.NewCond(&st.mu)
 		c.streams[i] = st
 		go st.readLoop()
@@ -95,15 +102,14 @@ func startCapture(out Output) (*capture, error) {
 func (c *capture) restore(n int) {
 	for i := 0; i < n; i++ {
 		if st := c.streams[i]; st != nil {
-			unix.Dup2(st.saved, st.fd)
-			unix.Close(st.saved)
+			st.undo()
 		}
 	}
 }
 
 // stop restores the descriptors and forwards everything written before.
 func (c *capture) stop() {
-	os.Stdout.Sync()
+	stdFile(1).Sync()
 	c.restore(2)
 	captureMu.Unlock()
 	for _, st := range c.streams {
@@ -177,13 +183,13 @@ func (st *stream) forward(final bool) {
 // what the pipe holds now, then emits it.
 func (c *capture) sync() {
 	for _, st := range c.streams {
-		var pending int
-		if rc, err := st.r.SyscallConn(); err == nil {
-			rc.Control(func(fd uintptr) { pending, _ = unix.IoctlGetInt(int(fd), unix.TIOCINQ) })
-		}
+		pending := pendingBytes(st.r)
 		st.mu.Lock()
-		target := st.read + int64(pending)
 		deadline := time.Now().Add(time.Second)
+		if pending < 0 { // the platform cannot tell: give the reader a moment
+			pending, deadline = 1<<62, time.Now().Add(5*time.Millisecond)
+		}
+		target := st.read + int64(pending)
 		for st.read < target && !st.eof && time.Now().Before(deadline) {
 			st.mu.Unlock()
 			time.Sleep(200 * time.Microsecond)
@@ -208,15 +214,10 @@ func completeRunes(b []byte) int {
 	return n
 }
 
-// Files on descriptors 1 and 2 themselves (os.Stdout may be reassigned by a program embedding the
-// session; cells' interpreted prints still go to the descriptors, where capture finds them).
-// They are package variables so that they are never finalized (which would close the descriptors).
-var fdFiles = [3]*os.File{nil, os.NewFile(1, "fd1"), os.NewFile(2, "fd2")}
-
-// fdWriter writes to file descriptor 1 or 2 as the process sees it now (redirected or not).
+// fdWriter writes to standard output (fd 1) or error (fd 2) as the process sees it now (redirected or not).
 type fdWriter struct{ fd int }
 
-func (w fdWriter) Write(p []byte) (int, error) { return fdFiles[w.fd].Write(p) }
+func (w fdWriter) Write(p []byte) (int, error) { return stdFile(w.fd).Write(p) }
 
 // lineFilter passes text through to w, except whole lines that match, which go to onMatch.
 type lineFilter struct {

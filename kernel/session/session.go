@@ -314,13 +314,17 @@ func (s *Session) Close() error {
 
 // Banner is the kernel's banner and the REPL's greeting.
 func Banner() string {
-	return "notmagic — Go notebooks on the yaegi interpreter. Pre-imported: nn, plots, display, fmt, math, strings, strconv, sort, time, os, errors, bytes."
+	b := "notmagic — Go notebooks on the yaegi interpreter. Pre-imported: nn, plots, display, fmt, math, strings, strconv, sort, time, os, errors, bytes."
+	if captureLimits != "" {
+		b += "\nNote: " + captureLimits + "."
+	}
+	return b
 }
 
 // KnownLimits lists what the interpreter (yaegi v0.16.1) does differently from compiled Go, for the
 // kernel's help, the REPL's :help and the README.
 func KnownLimits() []string {
-	return []string{
+	limits := []string{
 		"Go 1.22+ per-iteration loop variables are not implemented: closures created in a loop share one variable (copy it: v := v).",
 		"Deferred calls evaluate their arguments late (when the deferred call runs, not at the defer statement).",
 		"Redefining a type or a method in a later cell is ignored, and callers of a redefined function keep calling the old body: restart to change them.",
@@ -333,6 +337,10 @@ func KnownLimits() []string {
 		"Exported package variables of compiled packages cannot be assigned from a cell (use the setter functions).",
 		"os.Exit is refused in a cell; reading os.Stdin directly is not connected to the notebook (use fmt.Scan).",
 	}
+	if captureLimits != "" {
+		limits = append(limits, "Notebook output: "+captureLimits+".")
+	}
+	return limits
 }
 
 // Execute runs one cell. It returns the rich value of the cell's trailing expression (nil when the cell

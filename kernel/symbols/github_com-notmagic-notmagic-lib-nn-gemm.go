@@ -4,8 +4,6 @@ package symbols
 
 import (
 	"github.com/notmagic/notmagic/lib/nn/gemm"
-	"go/constant"
-	"go/token"
 	"reflect"
 )
 
@@ -17,7 +15,6 @@ func init() {
 		"BenchMain":     reflect.ValueOf(gemm.BenchMain),
 		"DefaultShapes": reflect.ValueOf(gemm.DefaultShapes),
 		"Kernel":        reflect.ValueOf(gemm.Kernel),
-		"KernelEnv":     reflect.ValueOf(constant.MakeFromLiteral("\"NOTMAGIC_GEMM_KERNEL\"", token.STRING, 0)),
 		"ParseShape":    reflect.ValueOf(gemm.ParseShape),
 		"SetThreads":    reflect.ValueOf(gemm.SetThreads),
 		"Sgemm":         reflect.ValueOf(gemm.Sgemm),

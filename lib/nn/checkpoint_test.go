@@ -8,10 +8,11 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/notmagic/notmagic/internal/testexec"
 )
 
 func smallModel(t testing.TB) (*GPT, *CharTokenizer) {
@@ -161,7 +162,7 @@ func TestCheckpointKilledDuringSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(path)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckpointKilledDuringSave$")
+	cmd := testexec.Self("-test.run=^TestCheckpointKilledDuringSave$")
 	cmd.Env = append(os.Environ(), "NOTMAGIC_KILL_SAVE="+path)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -72,10 +72,6 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 	return cdf, pdf
 }
 
-// useSIMD lets the elementwise kernels (geluBlock, adamwBlock) use their assembly where the CPU has it
-// (tests turn it off to compare with the Go path).
-var useSIMD = true
-
 // geluAndGrad is the exact-form GELU x·Φ(x) (relative error about 1e-7 before rounding to float32) and
 // its derivative Φ(x) + x·φ(x) (absolute error below 1e-9), from one table lookup.
 func geluAndGrad(x float32) (y, d float32) {

@@ -138,10 +138,9 @@ func TestGELUBackendSizes(t *testing.T) {
 // forms with TestFastGELU's tolerances — value within 5e-7 relative, derivative within 5e-7 absolute —
 // on random values and at lengths around its 8-wide blocks, and checks that blocks holding values
 // beyond ±10, ±Inf or NaN fall back to the scalar path's results exactly.
-func TestGELUBlock(t *testing.T) {
-	if !haveGELUAsm {
-		t.Log("no AVX-512 here: geluBlock is the scalar path")
-	}
+func TestGELUBlock(t *testing.T) { forEachFamily(t, testGELUBlock) }
+
+func testGELUBlock(t *testing.T) {
 	r := rand.New(rand.NewSource(4))
 	check := func(x []float32) {
 		t.Helper()

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"os"
 	"testing"
+
+	"github.com/notmagic/notmagic/lib/nn/internal/isa"
 )
 
 // TestMain runs the checkpoint test's child process when asked (NOTMAGIC_KILL_SAVE); otherwise it
@@ -20,4 +22,21 @@ func TestMain(m *testing.M) {
 		poisonRecycled = true
 	}
 	os.Exit(m.Run())
+}
+
+// forEachFamily runs test once for every kernel family this CPU can run (isa.CPU: the portable Go path
+// first, then AVX2, AVX-512 or NEON where present), each as a subtest named by the family, with the
+// elementwise kernels forced to that family. The GEMM keeps the kernel chosen at start-up
+// (NOTMAGIC_KERNELS=generic go test puts it on the portable path too).
+func forEachFamily(t *testing.T, test func(t *testing.T)) {
+	for _, f := range isa.CPU() {
+		t.Run(f.String(), func(t *testing.T) {
+			restore, err := isa.Force(f.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			test(t)
+		})
+	}
 }

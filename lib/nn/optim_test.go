@@ -166,7 +166,9 @@ func TestTrainingMemoryIsFlat(t *testing.T) {
 // TestAdamWBlockMatchesScalar runs the CPU backend's AdamW (assembly where the CPU has AVX-512) and
 // the Go loop on the same random state at lengths around the 16-wide blocks, for several steps, and
 // requires the same bits in the parameters and both moments.
-func TestAdamWBlockMatchesScalar(t *testing.T) {
+func TestAdamWBlockMatchesScalar(t *testing.T) { forEachFamily(t, testAdamWBlockMatchesScalar) }
+
+func testAdamWBlockMatchesScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 9))
 	for _, n := range []int{1, 15, 16, 17, 65, 1000, 70001} {
 		state := func() [4][]float32 {

@@ -5,9 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/notmagic/notmagic/internal/testexec"
+	"github.com/notmagic/notmagic/lib/nn/internal/isa"
 )
 
 // refSgemm is the obviously correct reference: the textbook triple loop in float64. It also
@@ -451,27 +453,31 @@ func TestSetThreadsAndKernel(t *testing.T) {
 		t.Fatal("useKernel accepted an unknown kernel")
 	}
 	ks := kernels()
-	if os.Getenv(KernelEnv) != "" {
-		t.Logf("kernel %s chosen by %s", Kernel(), KernelEnv)
+	if os.Getenv(isa.Env) != "" {
+		t.Logf("kernel %s chosen by %s", Kernel(), isa.Env)
 	} else if Kernel() != ks[len(ks)-1].name {
 		t.Fatalf("Kernel() = %q, want the best available %q", Kernel(), ks[len(ks)-1].name)
 	}
 	t.Logf("kernel %s; available %d", Kernel(), len(ks))
 }
 
-// TestKernelEnv starts this test binary again with NOTMAGIC_GEMM_KERNEL=generic and checks the
-// choice took effect.
+// TestKernelEnv starts this test binary again with NOTMAGIC_KERNELS set and checks the choice took
+// effect: generic everywhere, and each SIMD family this CPU runs; an unknown name is ignored.
 func TestKernelEnv(t *testing.T) {
 	if os.Getenv("GEMM_TEST_CHILD") == "1" {
 		fmt.Printf("kernel=%s\n", Kernel())
 		return
 	}
-	for env, want := range map[string]string{"generic": "kernel=generic", "no-such": "ignored"} {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKernelEnv$", "-test.v")
-		cmd.Env = append(os.Environ(), "GEMM_TEST_CHILD=1", KernelEnv+"="+env)
+	cases := map[string]string{"generic": "kernel=generic", "no-such": "ignored"}
+	for _, k := range kernels() {
+		cases[k.name] = "kernel=" + k.name
+	}
+	for env, want := range cases {
+		cmd := testexec.Self("-test.run=^TestKernelEnv$", "-test.v")
+		cmd.Env = append(os.Environ(), "GEMM_TEST_CHILD=1", isa.Env+"="+env)
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), want) {
-			t.Errorf("%s=%s: %v\n%s", KernelEnv, env, err, out)
+			t.Errorf("%s=%s: %v\n%s", isa.Env, env, err, out)
 		}
 	}
 }

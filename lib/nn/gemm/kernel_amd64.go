@@ -1,6 +1,6 @@
 package gemm
 
-import "golang.org/x/sys/cpu"
+import "github.com/notmagic/notmagic/lib/nn/internal/isa"
 
 //go:generate go run gen_amd64.go
 
@@ -12,16 +12,9 @@ var avx2Kernel = &kernel{name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 1024
 var avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 144, kc: 256, nc: 1024, micro: sgemmAVX512_12x32, half: sgemmAVX512_12x16,
 	packBT: packBT32}
 
-func hasAVX2() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
+func hasAVX2() bool { return isa.Supported(isa.AVX2) }
 
-func hasAVX512() bool {
-	return cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512VL
-}
-
-func bestKernel() *kernel {
-	ks := kernels()
-	return ks[len(ks)-1]
-}
+func hasAVX512() bool { return isa.Supported(isa.AVX512) }
 
 // kernels lists the kernels this CPU can run, best last.
 func kernels() []*kernel {

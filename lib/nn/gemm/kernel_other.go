@@ -2,7 +2,5 @@
 
 package gemm
 
-func bestKernel() *kernel { return genericKernel }
-
 // kernels lists the kernels this CPU can run, best last.
 func kernels() []*kernel { return []*kernel{genericKernel} }

@@ -2,26 +2,26 @@ package gemm
 
 import (
 	"fmt"
-	"os"
 	"sync/atomic"
+
+	"github.com/notmagic/notmagic/lib/nn/internal/isa"
 )
 
-// active is the micro-kernel in use: the best one this CPU supports, unless a test forced another.
+// active is the micro-kernel in use: the best one this CPU supports and the NOTMAGIC_KERNELS
+// environment variable allows (see isa.Env), unless a test forced another.
 var active atomic.Pointer[kernel]
 
-// KernelEnv names the environment variable that, when set to "generic", "avx2" or "avx512" at
-// start-up, makes the package use that kernel instead of the best one (so a CI run can put the
-// whole library through the portable path). A kernel this CPU cannot run is ignored, with a
-// warning on standard error.
-const KernelEnv = "NOTMAGIC_GEMM_KERNEL"
+func init() { active.Store(bestKernel()) }
 
-func init() {
-	active.Store(bestKernel())
-	if name := os.Getenv(KernelEnv); name != "" {
-		if _, err := useKernel(name); err != nil {
-			fmt.Fprintf(os.Stderr, "%s=%s ignored: %v; using %s\n", KernelEnv, name, err, Kernel())
+// bestKernel returns the widest kernel this CPU runs whose family isa allows.
+func bestKernel() *kernel {
+	ks := kernels()
+	for i := len(ks) - 1; i > 0; i-- {
+		if f, err := isa.Parse(ks[i].name); err == nil && isa.Allows(f) {
+			return ks[i]
 		}
 	}
+	return ks[0]
 }
 
 func currentKernel() *kernel { return active.Load() }
