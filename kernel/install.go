@@ -69,14 +69,18 @@ func UserKernelsDir() (string, error) {
 	return filepath.Join(home, ".local", "share", "jupyter", "kernels"), nil
 }
 
-// sysPrefix is where --sys-prefix installs: the active virtual environment or conda prefix, else /usr/local.
-func sysPrefix() string {
+// sysPrefix is where --sys-prefix installs: the active virtual environment or conda prefix, else
+// /usr/local (on Windows, where no such default exists, an error).
+func sysPrefix() (string, error) {
 	for _, v := range []string{"VIRTUAL_ENV", "CONDA_PREFIX"} {
 		if d := os.Getenv(v); d != "" {
-			return d
+			return d, nil
 		}
 	}
-	return "/usr/local"
+	if runtime.GOOS == "windows" {
+		return "", errors.New("--sys-prefix: no virtual environment or conda environment is active (activate one, or use --prefix DIR)")
+	}
+	return "/usr/local", nil
 }
 
 // Install writes the kernelspec (kernel.json, logo-32x32.png, logo-64x64.png) and returns its folder.
@@ -107,7 +111,11 @@ func Install(o InstallOptions) (string, error) {
 	case o.Prefix != "":
 		kernels = filepath.Join(o.Prefix, "share", "jupyter", "kernels")
 	case o.SysPrefix:
-		kernels = filepath.Join(sysPrefix(), "share", "jupyter", "kernels")
+		p, err := sysPrefix()
+		if err != nil {
+			return "", err
+		}
+		kernels = filepath.Join(p, "share", "jupyter", "kernels")
 	default:
 		d, err := UserKernelsDir()
 		if err != nil {

@@ -3,6 +3,7 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unsafe"
 
@@ -102,7 +103,11 @@ func openLibrary(what string, names []string) (uintptr, string, error) {
 
 // openDriver loads the CUDA driver library and resolves every symbol the backend uses.
 func openDriver(names []string) (*driver, error) {
-	h, name, err := openLibrary("CUDA driver library; is an NVIDIA driver installed?", names)
+	hint := "is an NVIDIA driver installed?"
+	if runtime.GOOS == "darwin" {
+		hint = "macOS has had no CUDA driver since 10.13: lib/nn runs on the CPU there"
+	}
+	h, name, err := openLibrary("CUDA driver library; "+hint, names)
 	if err != nil {
 		return nil, err
 	}

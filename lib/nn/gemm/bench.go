@@ -201,15 +201,38 @@ func measure(s Shape, minTime time.Duration, clock func() time.Duration) float64
 		return clock() - t0
 	}
 	call(3)
+	// A timed run lasts at least minTime/25, and twenty of the clock's steps when that is longer (up to
+	// minTime/5): Go's monotonic clock moves in steps of up to a millisecond on some Windows systems.
+	target := max(minTime/25, min(minTime/5, 20*clockStep(clock)))
 	reps := 1
-	for call(reps) < minTime/25 {
+	for call(reps) < target {
 		reps *= 2
 	}
-	best := time.Duration(1 << 62)
-	for i := 0; i < 5; i++ {
-		best = min(best, call(reps))
+	for {
+		best := time.Duration(1 << 62)
+		for i := 0; i < 5; i++ {
+			best = min(best, call(reps))
+		}
+		if best > 0 {
+			return 2 * float64(s.M) * float64(s.N) * float64(s.K) * float64(reps) / best.Seconds() / 1e9
+		}
+		reps *= 2 // the clock did not move during a run: make the runs longer
 	}
-	return 2 * float64(s.M) * float64(s.N) * float64(s.K) * float64(reps) / best.Seconds() / 1e9
+}
+
+// clockStep returns the largest of ten consecutive steps by which clock advances.
+func clockStep(clock func() time.Duration) time.Duration {
+	var step time.Duration
+	t0 := clock()
+	for i := 0; i < 10; i++ {
+		t1 := clock()
+		for t1 == t0 {
+			t1 = clock()
+		}
+		step = max(step, t1-t0)
+		t0 = t1
+	}
+	return step
 }
 
 // BenchMain is the `notmagic bench matmul` command: it parses args
