@@ -129,7 +129,7 @@ func BenchGPT(out, errOut io.Writer, args []string) error {
 	if med > 0 {
 		tps = float64(f.batch*f.block) / med
 	}
-	fields := []any{"summary", true, "impl", "notmagic-go", "threads", runtime.GOMAXPROCS(0),
+	fields := []any{"summary", true, "impl", "notmagic-go", "threads", runtime.GOMAXPROCS(0), "gemm_kernel", gemm.Kernel(),
 		"wall_s", pyRound(wall, 2), "median_ms_per_iter", pyRound(med*1e3, 2),
 		"tokens_per_s", int(pyRound(tps, 0)), "best_val_loss", pyRound(best, 4),
 		"peak_rss_mb", pyRound(peakRSSMB(), 1), "allocs_per_step", pyRound(mean(allocs), 2)}

@@ -38,7 +38,7 @@ func TestBenchGPTOutput(t *testing.T) {
 		t.Errorf("eval line format: %s", lines[0])
 	}
 	sum := lines[4]
-	for _, key := range []string{`{"summary": true, "impl": "notmagic-go", "threads": `, `"wall_s": `, `"median_ms_per_iter": `, `"tokens_per_s": `, `"best_val_loss": `, `"peak_rss_mb": `, `"allocs_per_step": `} {
+	for _, key := range []string{`{"summary": true, "impl": "notmagic-go", "threads": `, `"wall_s": `, `"median_ms_per_iter": `, `"tokens_per_s": `, `"best_val_loss": `, `"peak_rss_mb": `, `"allocs_per_step": `, `"gemm_kernel": "`} {
 		if !strings.Contains(sum, key) {
 			t.Errorf("summary lacks %s: %s", key, sum)
 		}
