@@ -19,7 +19,7 @@ import (
 	"os"
 
 	"github.com/notmagic/notmagic/internal/gptcmd"
-	"github.com/notmagic/notmagic/kernel"
+	"github.com/notmagic/notmagic/kernel/jupyter"
 	"github.com/notmagic/notmagic/kernel/notebook"
 	"github.com/notmagic/notmagic/kernel/repl"
 	"github.com/notmagic/notmagic/kernel/runner"
@@ -37,8 +37,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"kernel", "run the Jupyter kernel (started by Jupyter with -f CONNECTION_FILE)", kernel.Main},
-		{"install", "install the Jupyter kernelspec", kernel.InstallMain},
+		{"kernel", "run the Jupyter kernel (started by Jupyter with -f CONNECTION_FILE)", jupyter.Main},
+		{"install", "install the Jupyter kernelspec", jupyter.InstallMain},
 		{"repl", "start an interactive Go session in the terminal", repl.Main},
 		{"run", "run a lesson (percent format) or a Go file as a script", runner.Main},
 		{"notebook", "generate notebooks/ from lessons/", notebook.Main},

@@ -24,8 +24,8 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/notmagic/notmagic/kernel/runner"
 	"github.com/notmagic/notmagic/kernel/session"
+	"github.com/notmagic/notmagic/kernel/terminal"
 )
 
 // Main is `notmagic repl [--out DIR] [--history FILE]`.
@@ -80,7 +80,7 @@ Tab completes; Ctrl-C interrupts a running cell or clears the input.`
 type repl struct {
 	cfg    Config
 	s      *session.Session
-	term   *runner.Terminal
+	term   *terminal.Output
 	failed bool
 
 	mu      sync.Mutex
@@ -90,7 +90,7 @@ type repl struct {
 // Run runs the REPL until end of input, :quit or Ctrl-D.
 func Run(cfg Config) error {
 	r := &repl{cfg: cfg}
-	r.term = runner.NewTerminal(cfg.Out, cfg.Err, nil, cfg.Terminal)
+	r.term = terminal.New(cfg.Out, cfg.Err, nil, cfg.Terminal)
 	if err := r.newSession(); err != nil {
 		return err
 	}

@@ -20,13 +20,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/notmagic/notmagic/kernel/lesson"
 	"github.com/notmagic/notmagic/kernel/session"
+	"github.com/notmagic/notmagic/kernel/terminal"
 )
 
 // Main is `notmagic run FILE [--out DIR] [--quiet] [ARGS...]`.
@@ -121,8 +119,8 @@ func Run(ctx context.Context, file string, cfg Config) error {
 		base := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 		cfg.OutDir = filepath.Join("out", base)
 	}
-	tty := isTerminal(cfg.Stdout)
-	term := NewTerminal(cfg.Stdout, cfg.Stderr, cfg.Stdin, tty)
+	tty := terminal.IsTerminal(cfg.Stdout)
+	term := terminal.New(cfg.Stdout, cfg.Stderr, cfg.Stdin, tty)
 	s, err := session.New(session.Options{
 		ImageDir: cfg.OutDir,
 		Stdin:    cfg.Stdin,
@@ -164,7 +162,7 @@ func Run(ctx context.Context, file string, cfg Config) error {
 }
 
 // runPlain runs a Go package main file: its declarations, then main().
-func runPlain(ctx context.Context, s *session.Session, file string, src []byte, term *Terminal) error {
+func runPlain(ctx context.Context, s *session.Session, file string, src []byte, term *terminal.Output) error {
 	f, err := parser.ParseFile(token.NewFileSet(), file, src, parser.PackageClauseOnly)
 	if err != nil {
 		return fmt.Errorf("%s is neither a lesson (no // %%%% cells) nor Go source: %v", file, err)
@@ -188,7 +186,7 @@ func runPlain(ctx context.Context, s *session.Session, file string, src []byte, 
 
 var hasMain = regexp.MustCompile(`(?m)^func main\(\)`)
 
-func cellError(file string, n, line int, err error, term *Terminal) error {
+func cellError(file string, n, line int, err error, term *terminal.Output) error {
 	var e *session.Error
 	if !errors.As(err, &e) {
 		return err
@@ -198,156 +196,6 @@ func cellError(file string, n, line int, err error, term *Terminal) error {
 	}
 	term.Error(e)
 	return &CellError{File: file, Cell: n, Line: line, Err: e}
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// Terminal is a session.Output that prints to a terminal or a log: streams as they come, displays by
-// their text (images are already files, shown by path), results after the cell, errors with their
-// traceback (ANSI colours only on a terminal).
-type Terminal struct {
-	mu            sync.Mutex
-	stdout, stder io.Writer
-	stdin         io.Reader
-	tty           bool
-	live          bool // a live line is on screen
-}
-
-// NewTerminal returns a Terminal writing to stdout and stderr; tty enables colours and live lines.
-func NewTerminal(stdout, stderr io.Writer, stdin io.Reader, tty bool) *Terminal {
-	return &Terminal{stdout: stdout, stder: stderr, stdin: stdin, tty: tty}
-}
-
-func (t *Terminal) endLive() {
-	if t.live {
-		fmt.Fprintln(t.stdout)
-		t.live = false
-	}
-}
-
-// Stream prints text to stdout or stderr.
-func (t *Terminal) Stream(name, text string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.endLive()
-	if name == "stderr" {
-		io.WriteString(t.stder, text)
-	} else {
-		io.WriteString(t.stdout, text)
-	}
-}
-
-// Display prints the text form of a display (markdown as is, images as their file path).
-func (t *Terminal) Display(d session.Display) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	text := bundleText(d.Data)
-	if text == "" {
-		return
-	}
-	if d.ID != "" && t.tty && !strings.Contains(text, "\n") {
-		// a display that updates in place: redraw one line
-		fmt.Fprintf(t.stdout, "\r\x1b[K%s", text)
-		t.live = true
-		return
-	}
-	t.endLive()
-	fmt.Fprintln(t.stdout, text)
-}
-
-// Clear does nothing in a terminal.
-func (t *Terminal) Clear(bool) {}
-
-// Input reads a line from stdin.
-func (t *Terminal) Input(prompt string, password bool) (string, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.stdin == nil {
-		return "", errors.New("no standard input")
-	}
-	fmt.Fprint(t.stdout, prompt)
-	var b []byte
-	one := make([]byte, 1)
-	for {
-		n, err := t.stdin.Read(one)
-		if n == 1 {
-			if one[0] == '\n' {
-				break
-			}
-			b = append(b, one[0])
-		}
-		if err != nil {
-			if len(b) > 0 {
-				break
-			}
-			return "", err
-		}
-	}
-	return strings.TrimRight(string(b), "\r"), nil
-}
-
-// Markdown prints a markdown cell's text.
-func (t *Terminal) Markdown(text string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.endLive()
-	if t.tty {
-		fmt.Fprintf(t.stdout, "\x1b[2m%s\x1b[0m\n\n", text)
-	} else {
-		fmt.Fprintf(t.stdout, "%s\n\n", text)
-	}
-}
-
-// Result prints a cell's result.
-func (t *Terminal) Result(b session.MIMEBundle) {
-	if b == nil {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.endLive()
-	if text := bundleText(b); text != "" {
-		fmt.Fprintln(t.stdout, text)
-	}
-}
-
-// Error prints a cell's error and traceback to stderr.
-func (t *Terminal) Error(e *session.Error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.endLive()
-	lines := e.Traceback
-	if len(lines) == 0 {
-		lines = []string{e.Name + ": " + e.Value}
-	}
-	for _, l := range lines {
-		if !t.tty {
-			l = ansi.ReplaceAllString(l, "")
-		}
-		fmt.Fprintln(t.stder, l)
-	}
-}
-
-// EndCell finishes a live line left by the cell.
-func (t *Terminal) EndCell() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.endLive()
-}
-
-// bundleText is the terminal form of a bundle.
-func bundleText(b session.MIMEBundle) string {
-	for _, k := range []string{"text/plain", "text/markdown", "text/latex"} {
-		if s, ok := b[k].(string); ok && s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 // runDir runs every lesson (*.go) of dir in name order, each in a fresh session, and reports which failed.

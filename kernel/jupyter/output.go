@@ -1,4 +1,4 @@
-package kernel
+package jupyter
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/notmagic/notmagic/kernel/session"
 )
 
 const (
@@ -39,7 +41,8 @@ func newCellOutput(k *Kernel, parent *Message, ctx context.Context, allowStdin b
 	return &cellOutput{k: k, parent: parent, ctx: ctx, allowStdin: allowStdin}
 }
 
-func (o *cellOutput) stream(name, text string) {
+// Stream buffers text for the stream called name ("stdout" or "stderr").
+func (o *cellOutput) Stream(name, text string) {
 	if text == "" {
 		return
 	}
@@ -90,23 +93,24 @@ func (o *cellOutput) flushLocked() {
 	o.segs, o.size = nil, 0
 }
 
-func (o *cellOutput) display(d display) {
+// Display publishes display_data, or update_display_data when d.Update is set.
+func (o *cellOutput) Display(d session.Display) {
 	o.flush()
-	data := d.data
+	data := d.Data
 	if data == nil {
-		data = bundle{}
+		data = session.MIMEBundle{}
 	}
-	md := d.metadata
+	md := d.Metadata
 	if md == nil {
 		md = map[string]any{}
 	}
 	content := map[string]any{"data": data, "metadata": md, "transient": map[string]any{}}
-	if d.id != "" {
-		content["transient"] = map[string]any{"display_id": d.id}
+	if d.ID != "" {
+		content["transient"] = map[string]any{"display_id": d.ID}
 	}
 	typ := "display_data"
-	if d.update {
-		if d.id == "" {
+	if d.Update {
+		if d.ID == "" {
 			o.k.log.Printf("update_display_data without a display id: sent as display_data")
 		} else {
 			typ = "update_display_data"
@@ -115,7 +119,8 @@ func (o *cellOutput) display(d display) {
 	o.k.publish(typ, content, o.parent)
 }
 
-func (o *cellOutput) clear(wait bool) {
+// Clear publishes clear_output.
+func (o *cellOutput) Clear(wait bool) {
 	o.flush()
 	o.k.publish("clear_output", map[string]any{"wait": wait}, o.parent)
 }
@@ -123,7 +128,8 @@ func (o *cellOutput) clear(wait bool) {
 // errStdinNotAllowed is returned by input when the frontend does not accept input requests.
 var errStdinNotAllowed = errors.New("standard input is not available: this frontend does not accept input requests")
 
-func (o *cellOutput) input(prompt string, password bool) (string, error) {
+// Input asks the frontend for a line of input (input_request on stdin) and waits for the reply.
+func (o *cellOutput) Input(prompt string, password bool) (string, error) {
 	o.flush()
 	if !o.allowStdin {
 		return "", errStdinNotAllowed

@@ -1,4 +1,4 @@
-package kernel
+package jupyter
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/notmagic/notmagic/kernel/session"
 )
 
 // handle answers one request received on ch, between iopub status busy and idle.
@@ -109,12 +111,12 @@ func boolOr(p *bool, def bool) bool {
 	return *p
 }
 
-func errorContent(e *cellError) map[string]any {
-	tb := e.traceback
+func errorContent(e *session.Error) map[string]any {
+	tb := e.Traceback
 	if tb == nil {
 		tb = []string{}
 	}
-	return map[string]any{"ename": e.name, "evalue": e.value, "traceback": tb}
+	return map[string]any{"ename": e.Name, "evalue": e.Value, "traceback": tb}
 }
 
 func (k *Kernel) execute(ch *channel, m *Message) {
@@ -141,12 +143,12 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 	if storeHistory {
 		name = fmt.Sprintf("cell[%d]", count) // matches the frontend's In [count]
 	}
-	result, cerr := interp.execute(ctx, name, req.Code, out)
+	result, cerr := runCell(ctx, interp, name, req.Code, out)
 	if cerr == nil && ctx.Err() != nil {
 		// Interrupted while it ran (say, waiting for input), though the cell carried on to its end: report
 		// the interrupt, as the user asked for it.
-		cerr = &cellError{name: "Interrupted", value: "the cell was interrupted",
-			traceback: []string{"Interrupted: the cell was interrupted"}}
+		cerr = &session.Error{Name: "Interrupted", Value: "the cell was interrupted",
+			Traceback: []string{"Interrupted: the cell was interrupted"}}
 		result = nil
 	}
 	var exprs map[string]any
@@ -198,7 +200,7 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 func (k *Kernel) userExpressions(ctx context.Context, interp interpreter, exprs map[string]string, out *cellOutput) map[string]any {
 	res := make(map[string]any, len(exprs))
 	for name, expr := range exprs {
-		data, err := interp.execute(ctx, "user_expressions["+name+"]", expr, discardOutput{})
+		data, err := runCell(ctx, interp, "user_expressions["+name+"]", expr, discardOutput{})
 		if err != nil {
 			r := errorContent(err)
 			r["status"] = "error"
@@ -206,7 +208,7 @@ func (k *Kernel) userExpressions(ctx context.Context, interp interpreter, exprs 
 			continue
 		}
 		if data == nil {
-			data = bundle{}
+			data = session.MIMEBundle{}
 		}
 		res[name] = map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
 	}
@@ -240,10 +242,10 @@ func (k *Kernel) abortQueued() {
 // discardOutput drops everything (user_expressions must not print into the cell).
 type discardOutput struct{}
 
-func (discardOutput) stream(string, string) {}
-func (discardOutput) display(display)       {}
-func (discardOutput) clear(bool)            {}
-func (discardOutput) input(string, bool) (string, error) {
+func (discardOutput) Stream(string, string)   {}
+func (discardOutput) Display(session.Display) {}
+func (discardOutput) Clear(bool)              {}
+func (discardOutput) Input(string, bool) (string, error) {
 	return "", fmt.Errorf("user_expressions cannot read standard input")
 }
 
@@ -271,7 +273,7 @@ func (k *Kernel) complete(ch *channel, m *Message) {
 	k.mu.Lock()
 	interp := k.interp
 	k.mu.Unlock()
-	matches, start, end := interp.complete(req.Code, cursor)
+	matches, start, end := interp.Complete(req.Code, cursor)
 	if matches == nil {
 		matches = []string{}
 		start, end = cursor, cursor
@@ -297,9 +299,9 @@ func (k *Kernel) inspect(ch *channel, m *Message) {
 	k.mu.Lock()
 	interp := k.interp
 	k.mu.Unlock()
-	data, found := interp.inspect(req.Code, cursor, req.DetailLevel)
+	data, found := interp.Inspect(req.Code, cursor, req.DetailLevel)
 	if data == nil || !found {
-		data, found = bundle{}, false
+		data, found = session.MIMEBundle{}, false
 	}
 	k.reply(ch, m, "inspect_reply", map[string]any{
 		"status": "ok", "found": found, "data": data, "metadata": map[string]any{},
@@ -313,10 +315,7 @@ func (k *Kernel) isComplete(ch *channel, m *Message) {
 	if !k.decode(ch, m, "is_complete_reply", &req) {
 		return
 	}
-	k.mu.Lock()
-	interp := k.interp
-	k.mu.Unlock()
-	status, indent := interp.isComplete(req.Code)
+	status, indent := session.IsComplete(req.Code)
 	content := map[string]any{"status": status}
 	if status == "incomplete" {
 		content["indent"] = indent
@@ -364,7 +363,7 @@ func kernelInfo() map[string]any {
 			"pygments_lexer":     "go",
 			"nbconvert_exporter": "script",
 		},
-		"banner":     banner(),
+		"banner":     session.Banner(),
 		"help_links": helpLinks,
 		"debugger":   false,
 	}

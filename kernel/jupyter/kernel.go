@@ -1,4 +1,4 @@
-package kernel
+package jupyter
 
 import (
 	"context"
@@ -103,7 +103,7 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 	k.history = h
 	newInterp := opts.newInterp
 	if newInterp == nil {
-		newInterp = newSessionInterp
+		newInterp = newSession
 	}
 	k.opts.newInterp = newInterp
 	if k.interp, err = newInterp(); err != nil {
@@ -131,7 +131,7 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 		if err := b.s.Listen(ci.Endpoint(b.port)); err != nil {
 			k.stop()
 			k.closeSockets()
-			k.interp.close()
+			k.interp.Close()
 			return nil, fmt.Errorf("%s socket: %w", b.name, err)
 		}
 	}
@@ -212,7 +212,7 @@ func (k *Kernel) Close() error {
 		}
 		k.mu.Lock()
 		if k.interp != nil {
-			err = k.interp.close()
+			err = k.interp.Close()
 		}
 		k.mu.Unlock()
 		k.history.close()

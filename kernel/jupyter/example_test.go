@@ -1,24 +1,24 @@
-package kernel_test
+package jupyter_test
 
 import (
 	"fmt"
 
-	"github.com/notmagic/notmagic/kernel"
+	"github.com/notmagic/notmagic/kernel/jupyter"
 )
 
 // Messages are signed with the connection file's key; a changed message no longer verifies.
 func ExampleParseMessage() {
-	signer := kernel.NewSigner([]byte("secret key from the connection file"))
-	m := &kernel.Message{
+	signer := jupyter.NewSigner([]byte("secret key from the connection file"))
+	m := &jupyter.Message{
 		RawHeader: []byte(`{"msg_id":"1","msg_type":"kernel_info_request","session":"s","username":"u","date":"","version":"5.4"}`),
 		Content:   []byte(`{}`),
 	}
 	frames, _ := m.Frames(signer)
-	got, err := kernel.ParseMessage(frames, signer)
+	got, err := jupyter.ParseMessage(frames, signer)
 	fmt.Println(got.Header.MsgType, err)
 
 	frames[len(frames)-1] = []byte(`{"tampered":true}`)
-	_, err = kernel.ParseMessage(frames, signer)
+	_, err = jupyter.ParseMessage(frames, signer)
 	fmt.Println(err)
 	// Output:
 	// kernel_info_request <nil>
@@ -27,7 +27,7 @@ func ExampleParseMessage() {
 
 // A connection file names the transport, the address and five ports.
 func ExampleParseConnectionInfo() {
-	ci, err := kernel.ParseConnectionInfo([]byte(`{"transport": "tcp", "ip": "127.0.0.1", "shell_port": 50001,
+	ci, err := jupyter.ParseConnectionInfo([]byte(`{"transport": "tcp", "ip": "127.0.0.1", "shell_port": 50001,
 		"control_port": 50002, "stdin_port": 50003, "iopub_port": 50004, "hb_port": 50005,
 		"key": "a0436f6c-1916-498b-8eb9-e81ab9368e84", "signature_scheme": "hmac-sha256"}`))
 	if err != nil {

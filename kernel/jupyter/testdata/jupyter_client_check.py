@@ -2,7 +2,7 @@
 
 Usage: python3 jupyter_client_check.py KERNEL_NAME
 (JUPYTER_PATH must point at the folder holding kernels/KERNEL_NAME). Prints one JSON object with what each
-step observed; the Go test (kernel/integration_test.go) checks it.
+step observed; the Go test (kernel/jupyter/integration_test.go) checks it.
 """
 import json
 import sys

@@ -1,4 +1,4 @@
-package kernel
+package jupyter
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/notmagic/notmagic/kernel/session"
 )
 
 func TestHistoryFile(t *testing.T) {
@@ -173,11 +175,11 @@ func TestKernelInfoContent(t *testing.T) {
 // answered with an error while the kernel keeps serving.
 type faultyInterp struct{ interpreter }
 
-func (f faultyInterp) complete(code string, cursor int) ([]string, int, int) {
+func (f faultyInterp) Complete(code string, cursor int) ([]string, int, int) {
 	if code == "panic please" {
 		panic("injected fault")
 	}
-	return f.interpreter.complete(code, cursor)
+	return f.interpreter.Complete(code, cursor)
 }
 
 func TestHandlerPanicAnswered(t *testing.T) {
@@ -207,8 +209,8 @@ func TestHandlerPanicAnswered(t *testing.T) {
 		t.Errorf("after a handler panic: %v", r)
 	}
 	// A panic inside the session's Execute becomes the cell's error.
-	res, cerr := (&sessionInterp{}).execute(context.Background(), "cell", "1+1", discardOutput{})
-	if res != nil || cerr == nil || cerr.name != "InternalError" {
+	res, cerr := runCell(context.Background(), &session.Session{}, "cell", "1+1", discardOutput{})
+	if res != nil || cerr == nil || cerr.Name != "InternalError" {
 		t.Errorf("nil session: %v %+v", res, cerr)
 	}
 }

@@ -1,4 +1,4 @@
-package kernel
+package jupyter
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ func (s *syncBuffer) String() string {
 }
 
 // newTestInterp is the interpreter the tests run: the real kernel/session.
-func newTestInterp() (interpreter, error) { return newSessionInterp() }
+func newTestInterp() (interpreter, error) { return newSession() }
 
 // startKernel starts an in-process kernel on loopback with a fresh key and a connected, ready client.
 func startKernel(t *testing.T) (*Kernel, *testClient, *syncBuffer) {
