@@ -2,17 +2,18 @@ package session
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/notmagic/notmagic/kernel/display"
-	"github.com/notmagic/notmagic/kernel/symbols"
+	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/plots"
 )
 
 var panicLineRE = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): panic: (.*)$`)
@@ -37,12 +38,13 @@ func (s *Session) panicError(r any) *Error {
 	name, value := "panic", ""
 	switch v := r.(type) {
 	case exitRefused:
-		return &Error{Name: "ExitRefused", Value: v.Error(), Traceback: []string{red("ExitRefused") + ": " + v.Error()}}
+		return &Error{Name: "ExitRefused", Value: v.Error(), Traceback: []string{red("ExitRefused") + ": " + v.Error()}, cause: v}
 	case runtime.Error:
 		value = v.Error()
 	case error:
 		value = v.Error()
-		if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Name() == "Error" && strings.HasSuffix(t.Elem().PkgPath(), "/lib/nn") {
+		var ne *nn.Error
+		if errors.As(v, &ne) {
 			name = "nn.Error"
 		}
 	case fmt.Stringer:
@@ -107,61 +109,34 @@ func (s *Session) toFiles(b MIMEBundle) MIMEBundle {
 	return MIMEBundle{display.MIMEText: "[image: " + path + "]", "text/x-notmagic-image-path": path}
 }
 
-// installLive wires plots' live output (Progress frames) to this session when the plots package is in
-// the symbol tables. In kernel mode a frame becomes a display that later frames with the same ID update
-// in place; in REPL/runner mode plots keeps its terminal output (a progress line on stderr, the final
-// chart saved) with charts saved into ImageDir. plots is reached through the symbol table by reflection,
-// so the session does not depend on its API at compile time.
+// installLive wires plots' live output (Progress frames) to this session. In kernel mode a frame becomes
+// a display that later frames with the same ID update in place; in REPL/runner mode plots keeps its
+// terminal output (a progress line on stderr, the final chart saved) with charts saved into ImageDir.
 func (s *Session) installLive() {
-	pkg := symbols.Symbols["github.com/notmagic/notmagic/plots/plots"]
-	f, ok := pkg["SetLiveOutput"]
-	if !ok || f.Kind() != reflect.Func || f.Type().NumIn() != 1 || f.Type().In(0).Kind() != reflect.Func {
-		return
-	}
-	ft := f.Type().In(0)
-	if ft.NumIn() != 1 || ft.In(0).Kind() != reflect.Struct {
-		return
-	}
 	if s.opts.ImageDir != "" {
-		f.Call([]reflect.Value{reflect.Zero(ft)}) // plots' own terminal output
-		if d, ok := pkg["SetOutputDir"]; ok && d.Kind() == reflect.Func && d.Type().NumIn() == 1 && d.Type().In(0).Kind() == reflect.String {
-			d.Call([]reflect.Value{reflect.ValueOf(s.opts.ImageDir)})
-		}
+		plots.SetLiveOutput(nil) // plots' own terminal output
+		plots.SetOutputDir(s.opts.ImageDir)
 		return
 	}
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	h := reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
-		fr := args[0]
-		str := func(name string) string {
-			if v := fr.FieldByName(name); v.IsValid() && v.Kind() == reflect.String {
-				return v.String()
-			}
-			return ""
-		}
-		id, text := str("ID"), str("Text")
-		var fig any
-		if v := fr.FieldByName("Figure"); v.IsValid() && !(v.Kind() == reflect.Pointer && v.IsNil()) && v.CanInterface() {
-			fig = v.Interface()
-		}
+	plots.SetLiveOutput(func(fr plots.Frame) {
 		var data, meta map[string]any
-		if fig != nil {
-			data, meta = display.Bundle(fig)
-			if text != "" {
-				data[display.MIMEText] = text
+		if fr.Figure != nil {
+			data, meta = display.Bundle(fr.Figure)
+			if fr.Text != "" {
+				data[display.MIMEText] = fr.Text
 			}
 		} else {
-			data = map[string]any{display.MIMEText: text}
+			data = map[string]any{display.MIMEText: fr.Text}
 		}
 		mu.Lock()
-		update := seen[id]
-		seen[id] = true
+		update := seen[fr.ID]
+		seen[fr.ID] = true
 		mu.Unlock()
 		if out := s.output(); out != nil {
 			s.syncOutput()
-			out.Display(Display{Data: MIMEBundle(data), Metadata: meta, ID: id, Update: update && id != ""})
+			out.Display(Display{Data: MIMEBundle(data), Metadata: meta, ID: fr.ID, Update: update && fr.ID != ""})
 		}
-		return nil
 	})
-	f.Call([]reflect.Value{h})
 }

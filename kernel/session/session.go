@@ -36,6 +36,7 @@ import (
 	"github.com/notmagic/notmagic/kernel/display"
 	"github.com/notmagic/notmagic/kernel/display/hook"
 	"github.com/notmagic/notmagic/kernel/symbols"
+	"github.com/notmagic/notmagic/lib/nn"
 )
 
 // MIMEBundle maps MIME types to JSON-ready data: text types as string, image/png as a base64 string,
@@ -64,10 +65,14 @@ type Error struct {
 	Name      string   // e.g. "CompileError", "SyntaxError", "panic", "Interrupted", "nn.Error", "ExitRefused"
 	Value     string   // the message
 	Traceback []string // lines; may contain ANSI colours
+	cause     error    // what the cell raised, where the session knows it (os.Exit's code)
 }
 
 // Error returns "Name: Value".
 func (e *Error) Error() string { return e.Name + ": " + e.Value }
+
+// Unwrap returns what the cell raised, where the session kept it.
+func (e *Error) Unwrap() error { return e.cause }
 
 // Options configure a Session.
 type Options struct {
@@ -181,12 +186,9 @@ func (e exitRefused) Error() string {
 // ExitCode reports the code a cell passed to os.Exit when err is the error of such a cell (the runner
 // exits with it).
 func ExitCode(err error) (int, bool) {
-	var e *Error
-	if errors.As(err, &e) && e.Name == "ExitRefused" {
-		var code int
-		if _, err := fmt.Sscanf(e.Value, "os.Exit(%d)", &code); err == nil {
-			return code, true
-		}
+	var e exitRefused
+	if errors.As(err, &e) {
+		return e.code, true
 	}
 	return 0, false
 }
@@ -526,12 +528,7 @@ func (s *Session) installHooks() {
 	defer hooksMu.Unlock()
 	hook.Set(sink{s})
 	display.ResetIDs()
-	if f, ok := symbols.Symbols["github.com/notmagic/notmagic/lib/nn/nn"]["SetInterrupt"]; ok && f.Kind() == reflect.Func {
-		check := func() bool { return atomic.LoadInt32(&s.stop) != 0 }
-		if f.Type().NumIn() == 1 && reflect.TypeOf(check).AssignableTo(f.Type().In(0)) {
-			f.Call([]reflect.Value{reflect.ValueOf(check)})
-		}
-	}
+	nn.SetInterrupt(func() bool { return atomic.LoadInt32(&s.stop) != 0 })
 	s.installLive()
 }
 
