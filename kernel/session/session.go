@@ -9,10 +9,16 @@
 //     long loops; yaegi's own cancel is the fallback (with a warning);
 //   - `go f(x)` runs under a compiled recover, so a panicking goroutine is reported instead of killing
 //     the process; os.Exit is refused with a clear error;
-//   - the output of compiled code (fmt.Println inside lib/nn) is captured by redirecting file
-//     descriptors 1 and 2 while a cell runs (kernel mode);
+//   - the output of compiled code (fmt.Println inside lib/nn) is captured by redirecting standard
+//     output and error while a cell runs (kernel mode; see CaptureLimits for what a platform misses);
 //   - error positions are reported in the cell's own lines (or the lesson file's, for the runner);
 //   - a result is returned only when the cell ends in an expression, rendered by its richest form.
+//
+// The files follow those jobs: session.go (the Session, Execute), cells.go (splitting a cell into chunks
+// and compiling them), rewrite.go (loop checks, range over int, goroutines), index.go (what cells have
+// defined, for errors and completion), positions.go (interpreter lines back to the cell's), errors.go
+// (compile errors, panics, refused exits), capture*.go (standard output and error), output.go (results,
+// displays, images to files, input), complete.go and inspect.go.
 //
 // Execute is not safe for concurrent use; Complete, Inspect and IsComplete may run while no cell runs.
 package session
@@ -33,10 +39,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
-	"github.com/notmagic/notmagic/kernel/display"
-	"github.com/notmagic/notmagic/kernel/display/hook"
 	"github.com/notmagic/notmagic/kernel/symbols"
-	"github.com/notmagic/notmagic/lib/nn"
 )
 
 // MIMEBundle maps MIME types to JSON-ready data: text types as string, image/png as a base64 string,
@@ -170,30 +173,6 @@ func max[T __nmOrdered](x T, y ...T) T {
 `
 
 const rtPath = "notmagic.internal/rt" // the import path of the session's runtime helpers
-
-// interruptSignal is the panic value of an interrupted loop check.
-type interruptSignal struct{}
-
-func (interruptSignal) Error() string { return "interrupted" }
-
-// exitRefused is the panic value of os.Exit in a cell.
-type exitRefused struct{ code int }
-
-func (e exitRefused) Error() string {
-	return fmt.Sprintf("os.Exit(%d) was called: a cell cannot end the session's process; return from the cell, or panic to stop with an error", e.code)
-}
-
-// ExitCode reports the code a cell passed to os.Exit when err is the error of such a cell (the runner
-// exits with it).
-func ExitCode(err error) (int, bool) {
-	var e exitRefused
-	if errors.As(err, &e) {
-		return e.code, true
-	}
-	return 0, false
-}
-
-var hooksMu sync.Mutex // serialises installation of process-wide hooks (display sink, nn interrupt)
 
 // New starts an interpreter with the prelude imported.
 func New(opts Options) (*Session, error) {
@@ -432,7 +411,7 @@ func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, sr
 	}()
 
 	for _, ch := range chunks {
-		v, kind, xerr := s.runChunk(inner, ch)
+		v, hasValue, xerr := s.runChunk(inner, ch)
 		if interrupted.Load() || errors.Is(xerr, context.Canceled) {
 			if forced.Load() {
 				s.mu.Lock()
@@ -446,39 +425,33 @@ func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, sr
 		if xerr != nil {
 			return nil, xerr
 		}
-		if kind == resultValue {
+		if hasValue {
 			return s.render(v), nil
 		}
 	}
 	return nil, nil
 }
 
-type resultKind int
-
-const (
-	resultNone resultKind = iota
-	resultValue
-)
-
-// runChunk compiles and runs one chunk; for the cell's trailing expression it returns its value.
-func (s *Session) runChunk(ctx context.Context, ch *chunk) (any, resultKind, error) {
+// runChunk compiles and runs one chunk; when the chunk yields the cell's value (ch.result), it returns
+// that value and true.
+func (s *Session) runChunk(ctx context.Context, ch *chunk) (any, bool, error) {
 	prog, err := s.compile(ch)
 	if err != nil {
-		return nil, resultNone, err
+		return nil, false, err
 	}
 	v, err := s.in.ExecuteWithContext(ctx, prog)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return nil, resultNone, err
+			return nil, false, err
 		}
 		var p interp.Panic
 		if errors.As(err, &p) {
 			if _, ok := p.Value.(interruptSignal); ok {
-				return nil, resultNone, context.Canceled
+				return nil, false, context.Canceled
 			}
-			return nil, resultNone, s.panicError(p.Value)
+			return nil, false, s.panicError(p.Value)
 		}
-		return nil, resultNone, s.compileError("RuntimeError", err)
+		return nil, false, s.compileError("RuntimeError", err)
 	}
 	if ch.imports != nil {
 		s.mu.Lock()
@@ -494,113 +467,17 @@ func (s *Session) runChunk(ctx context.Context, ch *chunk) (any, resultKind, err
 		s.result, s.gotRes = nil, false
 		s.mu.Unlock()
 		if ok && len(vals) == 1 && vals[0] != nil {
-			return vals[0], resultValue, nil
+			return vals[0], true, nil
 		}
 	case resultExpr:
 		if v.IsValid() && v.CanInterface() {
 			x := v.Interface()
 			if x != nil {
-				return x, resultValue, nil
+				return x, true, nil
 			}
 		}
 	}
-	return nil, resultNone, nil
-}
-
-// render turns a trailing value into a bundle (writing images to files in REPL/runner mode).
-func (s *Session) render(v any) MIMEBundle {
-	var data, meta map[string]any
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				data = map[string]any{display.MIMEText: fmt.Sprintf("(rendering failed: %v)", r)}
-			}
-		}()
-		data, meta = display.Bundle(v)
-	}()
-	_ = meta
-	return s.toFiles(MIMEBundle(data))
-}
-
-// installHooks points the display API, plots' live output and nn's interrupt check at this session.
-func (s *Session) installHooks() {
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	hook.Set(sink{s})
-	display.ResetIDs()
-	nn.SetInterrupt(func() bool { return atomic.LoadInt32(&s.stop) != 0 })
-	s.installLive()
-}
-
-func (s *Session) uninstallHooks() {
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	if h, ok := hook.Get().(sink); ok && h.s == s {
-		hook.Set(nil)
-	}
-}
-
-// output returns the output of the running (or last) cell.
-func (s *Session) output() Output {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cur
-}
-
-// syncOutput forwards what compiled code has written so far, so a display that follows a print
-// arrives after it.
-func (s *Session) syncOutput() {
-	s.mu.Lock()
-	c := s.cap
-	s.mu.Unlock()
-	if c != nil {
-		c.sync()
-	}
-}
-
-// sink delivers display calls to the running cell.
-type sink struct{ s *Session }
-
-func (k sink) Display(data, metadata map[string]any, id string, update bool) {
-	out := k.s.output()
-	if out == nil {
-		return
-	}
-	k.s.syncOutput()
-	out.Display(Display{Data: k.s.toFiles(MIMEBundle(data)), Metadata: metadata, ID: id, Update: update})
-}
-
-func (k sink) Clear(wait bool) {
-	out := k.s.output()
-	if out == nil {
-		return
-	}
-	k.s.syncOutput()
-	out.Clear(wait)
-}
-
-// inputReader is the standard input of cells in kernel mode: each read that finds its buffer empty asks
-// the frontend for a line.
-type inputReader struct {
-	s   *Session
-	buf []byte
-}
-
-func (r *inputReader) Read(p []byte) (int, error) {
-	if len(r.buf) == 0 {
-		out := r.s.output()
-		if out == nil {
-			return 0, io.EOF
-		}
-		line, err := out.Input("", false)
-		if err != nil {
-			return 0, err
-		}
-		r.buf = []byte(line + "\n")
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
+	return nil, false, nil
 }
 
 // Degraded reports whether a cell of this session was cancelled through the interpreter (an interrupt

@@ -2,79 +2,18 @@ package session
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"regexp"
-	"runtime"
-	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/notmagic/notmagic/kernel/display"
+	"github.com/notmagic/notmagic/kernel/display/hook"
 	"github.com/notmagic/notmagic/lib/nn"
 	"github.com/notmagic/notmagic/plots"
 )
-
-var panicLineRE = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): panic: (.*)$`)
-
-func isPanicLine(line string) bool { return panicLineRE.MatchString(line) }
-
-func (s *Session) addPanicLine(line string) {
-	s.mu.Lock()
-	if len(s.panics) < 64 {
-		s.panics = append(s.panics, line)
-	}
-	s.mu.Unlock()
-}
-
-// panicError turns a recovered panic value into an *Error with a short traceback of the interpreted
-// frames it crossed (innermost first).
-func (s *Session) panicError(r any) *Error {
-	s.mu.Lock()
-	lines := s.panics
-	s.panics = nil
-	s.mu.Unlock()
-	name, value := "panic", ""
-	switch v := r.(type) {
-	case exitRefused:
-		return &Error{Name: "ExitRefused", Value: v.Error(), Traceback: []string{red("ExitRefused") + ": " + v.Error()}, cause: v}
-	case runtime.Error:
-		value = v.Error()
-	case error:
-		value = v.Error()
-		var ne *nn.Error
-		if errors.As(v, &ne) {
-			name = "nn.Error"
-		}
-	case fmt.Stringer:
-		value = v.String()
-	default:
-		value = fmt.Sprint(v)
-	}
-	tb := []string{red(name) + ": " + value}
-	var ctx []string
-	seen := map[string]bool{}
-	for _, l := range lines {
-		m := panicLineRE.FindStringSubmatch(l)
-		if m == nil || seen[m[1]+":"+m[2]] {
-			continue
-		}
-		seen[m[1]+":"+m[2]] = true
-		where, c := s.mapPos(m[1] + ":" + m[2])
-		if ctx == nil {
-			ctx = c
-		}
-		fn := strings.ReplaceAll(strings.TrimSuffix(m[3], "(...)"), mainAlias, "main")
-		if fn == "main" {
-			fn = "the cell"
-		}
-		fn = strings.TrimPrefix(fn, "main.")
-		tb = append(tb, fmt.Sprintf("  at %s in %s", where, fn))
-	}
-	tb = append(tb, ctx...)
-	return &Error{Name: name, Value: value, Traceback: tb}
-}
 
 // toFiles writes the images of a bundle to ImageDir in REPL/runner mode and replaces them by a text
 // line naming the file. In kernel mode it returns b unchanged.
@@ -139,4 +78,102 @@ func (s *Session) installLive() {
 			out.Display(Display{Data: MIMEBundle(data), Metadata: meta, ID: fr.ID, Update: update && fr.ID != ""})
 		}
 	})
+}
+
+var hooksMu sync.Mutex // serialises installation of process-wide hooks (display sink, nn interrupt)
+
+// render turns a trailing value into a bundle (writing images to files in REPL/runner mode).
+func (s *Session) render(v any) MIMEBundle {
+	var data, meta map[string]any
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				data = map[string]any{display.MIMEText: fmt.Sprintf("(rendering failed: %v)", r)}
+			}
+		}()
+		data, meta = display.Bundle(v)
+	}()
+	_ = meta
+	return s.toFiles(MIMEBundle(data))
+}
+
+// installHooks points the display API, plots' live output and nn's interrupt check at this session.
+func (s *Session) installHooks() {
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	hook.Set(sink{s})
+	display.ResetIDs()
+	nn.SetInterrupt(func() bool { return atomic.LoadInt32(&s.stop) != 0 })
+	s.installLive()
+}
+
+func (s *Session) uninstallHooks() {
+	hooksMu.Lock()
+	defer hooksMu.Unlock()
+	if h, ok := hook.Get().(sink); ok && h.s == s {
+		hook.Set(nil)
+	}
+}
+
+// output returns the output of the running (or last) cell.
+func (s *Session) output() Output {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+// syncOutput forwards what compiled code has written so far, so a display that follows a print
+// arrives after it.
+func (s *Session) syncOutput() {
+	s.mu.Lock()
+	c := s.cap
+	s.mu.Unlock()
+	if c != nil {
+		c.sync()
+	}
+}
+
+// sink delivers display calls to the running cell.
+type sink struct{ s *Session }
+
+func (k sink) Display(data, metadata map[string]any, id string, update bool) {
+	out := k.s.output()
+	if out == nil {
+		return
+	}
+	k.s.syncOutput()
+	out.Display(Display{Data: k.s.toFiles(MIMEBundle(data)), Metadata: metadata, ID: id, Update: update})
+}
+
+func (k sink) Clear(wait bool) {
+	out := k.s.output()
+	if out == nil {
+		return
+	}
+	k.s.syncOutput()
+	out.Clear(wait)
+}
+
+// inputReader is the standard input of cells in kernel mode: each read that finds its buffer empty asks
+// the frontend for a line.
+type inputReader struct {
+	s   *Session
+	buf []byte
+}
+
+func (r *inputReader) Read(p []byte) (int, error) {
+	if len(r.buf) == 0 {
+		out := r.s.output()
+		if out == nil {
+			return 0, io.EOF
+		}
+		line, err := out.Input("", false)
+		if err != nil {
+			return 0, err
+		}
+		r.buf = []byte(line + "\n")
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
 }
