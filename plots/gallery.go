@@ -2,7 +2,6 @@ package plots
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -283,32 +282,4 @@ func Gallery(dir string) ([]string, error) {
 		}
 	}
 	return paths, errors.Join(errs...)
-}
-
-// GalleryMain is the `notmagic gallery [DIR]` command: it writes the
-// gallery to DIR (default "gallery") and prints the paths.
-func GalleryMain(args []string) error {
-	fs := flag.NewFlagSet("gallery", flag.ContinueOnError)
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: notmagic gallery [DIR]\n\nWrites one example of every plot kind (PNG and SVG) to DIR (default \"gallery\").")
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if fs.NArg() > 1 {
-		fs.Usage()
-		return fmt.Errorf("want at most one directory, got %d arguments", fs.NArg())
-	}
-	dir := "gallery"
-	if fs.NArg() == 1 {
-		dir = fs.Arg(0)
-	}
-	paths, err := Gallery(dir)
-	for _, p := range paths {
-		fmt.Println(p)
-	}
-	return err
 }

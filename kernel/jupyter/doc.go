@@ -1,7 +1,7 @@
 // Package jupyter is the Jupyter face of notmagic's interpreter session (kernel/session): the messaging
 // protocol (version 5.4) over ZeroMQ, and the kernelspec installer.
 //
-// Jupyter starts the kernel as `notmagic kernel -f CONNECTION_FILE` (see Main). The kernel binds its five
+// Jupyter starts the kernel as `notmagic kernel -f CONNECTION_FILE` (internal/cli; see Serve). The kernel binds its five
 // sockets (shell, control and stdin ROUTER, iopub PUB, heartbeat REP; go-zeromq/zmq4) to the address of
 // the connection file only, over tcp or ipc. Every message is signed with HMAC-SHA256 of the connection
 // key (no key: no signing); a message with a missing, wrong or replayed signature is logged and dropped,

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -171,34 +169,4 @@ func Install(o InstallOptions) (string, error) {
 		}
 	}
 	return dir, nil
-}
-
-// InstallMain runs `notmagic install [--user|--sys-prefix|--prefix DIR|--kernels-dir DIR] [--name N]
-// [--display-name S]` and prints where it wrote the kernelspec.
-func InstallMain(args []string) error { return installMain(args, os.Stdout) }
-
-func installMain(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("install", flag.ContinueOnError)
-	var o InstallOptions
-	fs.Bool("user", true, "install for the current user (the default)")
-	fs.BoolVar(&o.SysPrefix, "sys-prefix", false, "install into $VIRTUAL_ENV, $CONDA_PREFIX or /usr/local (share/jupyter/kernels)")
-	fs.StringVar(&o.Prefix, "prefix", "", "install into `DIR`/share/jupyter/kernels")
-	fs.StringVar(&o.KernelsDir, "kernels-dir", "", "install into this kernels `DIR` directly")
-	fs.StringVar(&o.Name, "name", "notmagic", "kernel `name` (folder name)")
-	fs.StringVar(&o.DisplayName, "display-name", "Go (notmagic)", "name shown in the frontend")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if o.Name == "" {
-		return errors.New("--name must not be empty")
-	}
-	dir, err := Install(o)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Installed kernelspec %s (%q) in %s\n", o.Name, o.DisplayName, dir)
-	return nil
 }

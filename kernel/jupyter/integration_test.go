@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,14 +17,25 @@ import (
 
 // TestMain lets the test binary act as the kernel process: the kernelspec the integration tests install
 // runs this binary with NOTMAGIC_KERNEL_CHILD=1 and the arguments `kernel -f FILE`, exactly as Jupyter
-// runs `notmagic kernel -f FILE`. Set NOTMAGIC_KERNEL_BINARY to a built notmagic binary to test that instead.
+// runs `notmagic kernel -f FILE` (which internal/cli turns into Serve). Set NOTMAGIC_KERNEL_BINARY to a built notmagic binary to test that instead.
 func TestMain(m *testing.M) {
 	if os.Getenv("NOTMAGIC_KERNEL_CHILD") == "1" {
-		args := os.Args[1:]
-		if len(args) > 0 && args[0] == "kernel" {
-			args = args[1:]
+		// The kernelspec's argv, kernel -f FILE, and --quiet where a test asks for it.
+		var file string
+		var logTo io.Writer = os.Stderr
+		for i, a := range os.Args[1:] {
+			switch {
+			case a == "-f" && i+2 < len(os.Args):
+				file = os.Args[i+2]
+			case a == "--quiet":
+				logTo = io.Discard
+			}
 		}
-		if err := Main(args); err != nil {
+		ci, err := ReadConnectionFile(file)
+		if err == nil {
+			err = Serve(ci, Options{Log: log.New(logTo, "notmagic kernel: ", log.LstdFlags)})
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "notmagic kernel:", err)
 			os.Exit(1)
 		}

@@ -2,15 +2,11 @@ package notebook
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/notmagic/notmagic/internal/atomicfile"
 )
@@ -77,82 +73,24 @@ func NotebookPath(lessonPath, outDir string) string {
 	return filepath.Join(outDir, strings.TrimSuffix(filepath.Base(lessonPath), ".go")+".ipynb")
 }
 
-// Main is `notmagic notebook [flags] [LESSON.go ...]`: it turns lessons (default: every lessons/*.go)
-// into notebooks in -o (default notebooks/), executing each through the interpreter session so the
-// notebook stores its outputs. -quick sets NOTMAGIC_QUICK=1 (fewer training steps); -no-exec writes
-// notebooks without outputs; -check writes nothing and fails when a notebook's cells differ from its
-// lesson's.
-func Main(args []string) error { return run(args, os.Stdout) }
-
-func run(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("notebook", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	out := fs.String("o", "notebooks", "output `dir`ectory")
-	lessonsDir := fs.String("lessons", "lessons", "`dir`ectory of lessons used when no file is named")
-	noExec := fs.Bool("no-exec", false, "write the notebooks without executing them (no outputs)")
-	quick := fs.Bool("quick", false, "quick mode: set NOTMAGIC_QUICK=1 while executing")
-	check := fs.Bool("check", false, "only check that the notebooks match their lessons")
-	timeout := fs.Duration("timeout", 30*time.Minute, "give up on a lesson after this long")
-	fs.Usage = func() {
-		fmt.Fprintln(stdout, "usage: notmagic notebook [flags] [LESSON.go ...]")
-		fs.PrintDefaults()
+// Write converts the lesson at lessonPath (executing it through a fresh session when execute is true)
+// and writes the notebook to NotebookPath(lessonPath, outDir) atomically; quick marks it as made in
+// quick mode (NOTMAGIC_QUICK=1). It returns the notebook's path and size in bytes.
+func Write(ctx context.Context, lessonPath, outDir string, execute, quick bool) (string, int, error) {
+	nb, err := Convert(ctx, lessonPath, execute)
+	if err != nil {
+		return "", 0, err
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+	if quick {
+		nb.Metadata["notmagic"] = map[string]any{"quick": true}
 	}
-	files := fs.Args()
-	if len(files) == 0 {
-		var err error
-		if files, err = Lessons(*lessonsDir); err != nil {
-			return err
-		}
+	b, err := nb.Marshal()
+	if err != nil {
+		return "", 0, err
 	}
-	if *check {
-		var bad []string
-		for _, f := range files {
-			if err := Check(f, NotebookPath(f, *out)); err != nil {
-				bad = append(bad, err.Error())
-			}
-		}
-		if len(bad) > 0 {
-			return errors.New(strings.Join(bad, "\n"))
-		}
-		fmt.Fprintf(stdout, "%d notebooks match their lessons\n", len(files))
-		return nil
+	path := NotebookPath(lessonPath, outDir)
+	if err := atomicfile.WriteFile(path, b); err != nil {
+		return "", 0, err
 	}
-	if *quick {
-		os.Setenv("NOTMAGIC_QUICK", "1")
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	for _, f := range files {
-		start := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-		nb, err := Convert(ctx, f, !*noExec)
-		cancel()
-		if err != nil {
-			var ce *CellError
-			if errors.As(err, &ce) && ce.Trace != "" {
-				return fmt.Errorf("%v\n%s", err, ce.Trace)
-			}
-			return err
-		}
-		if *quick {
-			nb.Metadata["notmagic"] = map[string]any{"quick": true}
-		}
-		b, err := nb.Marshal()
-		if err != nil {
-			return err
-		}
-		path := NotebookPath(f, *out)
-		if err := atomicfile.WriteFile(path, b); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "%s → %s (%d KB, %.1fs)\n", f, path, len(b)/1024, time.Since(start).Seconds())
-	}
-	return nil
+	return path, len(b), nil
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,8 +25,10 @@ func TestNotebooksInSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	if err := run([]string{"-no-exec", "-o", tmp, "-lessons", lessonsDir}, io.Discard); err != nil {
-		t.Fatal(err)
+	for _, f := range files {
+		if _, _, err := Write(context.Background(), f, tmp, false, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 	total := int64(0)
 	for _, f := range files {

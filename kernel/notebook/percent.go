@@ -16,7 +16,7 @@
 //
 // Lessons are parsed by package lesson, as `notmagic run` parses them.
 //
-// `notmagic notebook` (Main) regenerates notebooks/ from lessons/; the same package's tests check that the
+// `notmagic notebook` (Write, from internal/cli) regenerates notebooks/ from lessons/; the same package's tests check that the
 // stored notebooks match their lessons.
 package notebook
 

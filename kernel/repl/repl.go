@@ -12,7 +12,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,36 +26,6 @@ import (
 	"github.com/notmagic/notmagic/kernel/session"
 	"github.com/notmagic/notmagic/kernel/terminal"
 )
-
-// Main is `notmagic repl [--out DIR] [--history FILE]`.
-func Main(args []string) error {
-	fs := flag.NewFlagSet("repl", flag.ContinueOnError)
-	out := fs.String("out", filepath.Join("out", "repl"), "folder for images")
-	hist := fs.String("history", defaultHistory(), "history file (\"\" for none)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg := Config{ImageDir: *out, HistoryFile: *hist, In: os.Stdin, Out: os.Stdout, Err: os.Stderr}
-	fd := int(os.Stdin.Fd())
-	if term.IsTerminal(fd) && term.IsTerminal(int(os.Stdout.Fd())) {
-		cfg.TerminalFD = fd
-		cfg.Terminal = true
-	}
-	return Run(cfg)
-}
-
-// defaultHistory is $XDG_STATE_HOME/notmagic/repl_history (~/.local/state/… when unset).
-func defaultHistory() string {
-	dir := os.Getenv("XDG_STATE_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return ""
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(dir, "notmagic", "repl_history")
-}
 
 // Config configures Run.
 type Config struct {

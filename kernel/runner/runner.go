@@ -9,13 +9,11 @@ package runner
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"go/parser"
 	"go/token"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -26,55 +24,6 @@ import (
 	"github.com/notmagic/notmagic/kernel/session"
 	"github.com/notmagic/notmagic/kernel/terminal"
 )
-
-// Main is `notmagic run FILE [--out DIR] [--quiet] [ARGS...]`.
-func Main(args []string) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	out := fs.String("out", "", "folder for images (default out/<file name>)")
-	quiet := fs.Bool("quiet", false, "do not print markdown cells")
-	quick := fs.Bool("quick", false, "quick mode: lessons take fewer steps (same as NOTMAGIC_QUICK=1)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: notmagic run FILE|DIR [--out DIR] [--quiet] [--quick] [ARGS...]\n\n"+
-			"Runs a lesson (// %% cells) or a Go package main file; given a folder (e.g. lessons/), runs every\n"+
-			"lesson in it in name order, each with a fresh interpreter, images under --out/<lesson>.")
-		fs.PrintDefaults()
-	}
-	// accept flags before and after FILE
-	var file string
-	var rest []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			break
-		}
-		if file == "" {
-			file = args[0]
-		} else {
-			rest = append(rest, args[0])
-		}
-		args = args[1:]
-	}
-	if file == "" {
-		fs.Usage()
-		return errors.New("missing FILE")
-	}
-	if *quick {
-		os.Setenv("NOTMAGIC_QUICK", "1")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if st, err := os.Stat(file); err == nil && st.IsDir() {
-		return runDir(ctx, file, Config{OutDir: *out, Quiet: *quiet, Args: rest, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin})
-	}
-	err := Run(ctx, file, Config{OutDir: *out, Quiet: *quiet, Args: rest, Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin})
-	if code, ok := session.ExitCode(err); ok {
-		os.Exit(code)
-	}
-	return err
-}
 
 // Config configures Run.
 type Config struct {
@@ -198,9 +147,9 @@ func cellError(file string, n, line int, err error, term *terminal.Output) error
 	return &CellError{File: file, Cell: n, Line: line, Err: e}
 }
 
-// runDir runs every lesson (*.go) of dir in name order, each in a fresh session, and reports which failed.
+// RunDir runs every lesson (*.go) of dir in name order, each in a fresh session, and reports which failed.
 // With cfg.OutDir set, each lesson's images go to OutDir/<lesson>.
-func runDir(ctx context.Context, dir string, cfg Config) error {
+func RunDir(ctx context.Context, dir string, cfg Config) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		return err

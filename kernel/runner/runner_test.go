@@ -173,7 +173,7 @@ func TestRunDir(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	err := runDir(context.Background(), dir, Config{OutDir: filepath.Join(t.TempDir(), "out"), Stdout: &out, Stderr: &errb})
+	err := RunDir(context.Background(), dir, Config{OutDir: filepath.Join(t.TempDir(), "out"), Stdout: &out, Stderr: &errb})
 	if err == nil || !strings.Contains(err.Error(), "1 of 3 lessons failed") || !strings.Contains(err.Error(), "02_bad.go") {
 		t.Fatalf("error %v, want one failed lesson named", err)
 	}
@@ -182,7 +182,7 @@ func TestRunDir(t *testing.T) {
 	if i, j := strings.Index(o, "first lesson"), strings.Index(o, "third lesson"); i < 0 || j < i {
 		t.Errorf("lessons did not all run in order:\n%s", o)
 	}
-	if err := runDir(context.Background(), t.TempDir(), Config{Stdout: &out, Stderr: &errb}); err == nil {
+	if err := RunDir(context.Background(), t.TempDir(), Config{Stdout: &out, Stderr: &errb}); err == nil {
 		t.Error("an empty folder ran without error")
 	}
 }

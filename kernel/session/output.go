@@ -80,7 +80,10 @@ func (s *Session) installLive() {
 	})
 }
 
-var hooksMu sync.Mutex // serialises installation of process-wide hooks (display sink, nn interrupt)
+var (
+	hooksMu    sync.Mutex // serialises installation of process-wide hooks (display sink, nn interrupt, plots)
+	hooksOwner *Session   // the session the hooks point at
+)
 
 // render turns a trailing value into a bundle (writing images to files in REPL/runner mode).
 func (s *Session) render(v any) MIMEBundle {
@@ -101,18 +104,25 @@ func (s *Session) render(v any) MIMEBundle {
 func (s *Session) installHooks() {
 	hooksMu.Lock()
 	defer hooksMu.Unlock()
+	hooksOwner = s
 	hook.Set(sink{s})
 	display.ResetIDs()
 	nn.SetInterrupt(func() bool { return atomic.LoadInt32(&s.stop) != 0 })
 	s.installLive()
 }
 
+// uninstallHooks takes the hooks back from a closing session, when they are still its own: a closed
+// session's interrupt flag must not stop the nn calls the program makes afterwards.
 func (s *Session) uninstallHooks() {
 	hooksMu.Lock()
 	defer hooksMu.Unlock()
-	if h, ok := hook.Get().(sink); ok && h.s == s {
-		hook.Set(nil)
+	if hooksOwner != s {
+		return
 	}
+	hooksOwner = nil
+	hook.Set(nil)
+	nn.SetInterrupt(nil)
+	plots.SetLiveOutput(nil)
 }
 
 // output returns the output of the running (or last) cell.

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/notmagic/notmagic/lib/nn"
 )
 
 // recorder is an Output that keeps everything a cell produced.
@@ -443,4 +445,21 @@ func BenchmarkNew(b *testing.B) {
 		}
 		s.Close()
 	}
+}
+
+// TestClosedSessionReleasesHooks: after a session is closed (its interrupt flag set to stop the goroutines
+// its cells left), nn work in the same process runs on, uninterrupted.
+func TestClosedSessionReleasesHooks(t *testing.T) {
+	s, err := New(Options{Direct: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, s, "x := nn.Randn(2, 2)")
+	s.Close()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("nn after the session closed: %v", r)
+		}
+	}()
+	nn.Randn(64, 64).MatMul(nn.Randn(64, 64)).Sum().Item()
 }

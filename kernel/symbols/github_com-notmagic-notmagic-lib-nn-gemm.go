@@ -11,8 +11,6 @@ func init() {
 	Symbols["github.com/notmagic/notmagic/lib/nn/gemm/gemm"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bench":         reflect.ValueOf(gemm.Bench),
-		"BenchCommand":  reflect.ValueOf(gemm.BenchCommand),
-		"BenchMain":     reflect.ValueOf(gemm.BenchMain),
 		"DefaultShapes": reflect.ValueOf(gemm.DefaultShapes),
 		"Kernel":        reflect.ValueOf(gemm.Kernel),
 		"ParseShape":    reflect.ValueOf(gemm.ParseShape),

@@ -20,7 +20,6 @@ func init() {
 		"Func":           reflect.ValueOf(plots.Func),
 		"Gallery":        reflect.ValueOf(plots.Gallery),
 		"GalleryFigures": reflect.ValueOf(plots.GalleryFigures),
-		"GalleryMain":    reflect.ValueOf(plots.GalleryMain),
 		"Heatmap":        reflect.ValueOf(plots.Heatmap),
 		"Histogram":      reflect.ValueOf(plots.Histogram),
 		"Histograms":     reflect.ValueOf(plots.Histograms),

@@ -2,11 +2,9 @@ package gemm
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -234,50 +232,3 @@ func clockStep(clock func() time.Duration) time.Duration {
 	}
 	return step
 }
-
-// BenchMain is the `notmagic bench matmul` command: it parses args
-//
-//	[-threads 1,2] [-time 0.5s] [-clock wall|cpu] [shape ...]
-//
-// (shapes as ParseShape reads them; DefaultShapes when none) and runs Bench, writing JSON lines to
-// stdout.
-func BenchMain(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench matmul", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	threadList := fs.String("threads", "", "comma-separated thread counts (default 1 and GOMAXPROCS)")
-	minTime := fs.Duration("time", 500*time.Millisecond, "timing budget per measurement")
-	clock := fs.String("clock", "wall", "wall, or cpu: the thread's CPU time (single-threaded runs only)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: notmagic bench matmul [-threads 1,2] [-time 0.5s] [-clock wall|cpu] [N | MxNxK[:NN|NT|TN|TT] ...]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	var threads []int
-	if *threadList != "" {
-		for _, f := range strings.Split(*threadList, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n <= 0 {
-				return fmt.Errorf("bench matmul: -threads: %q is not a positive integer", f)
-			}
-			threads = append(threads, n)
-		}
-	}
-	var shapes []Shape
-	for _, a := range fs.Args() {
-		s, err := ParseShape(a)
-		if err != nil {
-			return err
-		}
-		shapes = append(shapes, s)
-	}
-	if *clock != "wall" && *clock != "cpu" {
-		return fmt.Errorf("bench matmul: -clock %q: want wall or cpu", *clock)
-	}
-	return Bench(stdout, BenchOptions{MinTime: *minTime, Threads: threads, CPUClock: *clock == "cpu"}, shapes...)
-}
-
-// BenchCommand is BenchMain with the signature internal/gptcmd expects for `notmagic bench matmul`:
-// results go to w, usage messages to standard error.
-func BenchCommand(w io.Writer, args []string) error { return BenchMain(args, w, os.Stderr) }

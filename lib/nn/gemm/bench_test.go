@@ -88,10 +88,11 @@ func TestParseShape(t *testing.T) {
 	}
 }
 
-func TestBenchMain(t *testing.T) {
-	var out, errs bytes.Buffer
-	if err := BenchMain([]string{"-threads", "1,2", "-time", "5ms", "17x9x33:TN", "8"}, &out, &errs); err != nil {
-		t.Fatal(err, errs.String())
+func TestBench(t *testing.T) {
+	var out bytes.Buffer
+	shapes := []Shape{{M: 17, N: 9, K: 33, TransA: true}, {M: 8, N: 8, K: 8}}
+	if err := Bench(&out, BenchOptions{MinTime: 5 * time.Millisecond, Threads: []int{1, 2}}, shapes...); err != nil {
+		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 4 {
@@ -106,22 +107,15 @@ func TestBenchMain(t *testing.T) {
 	}
 	out.Reset()
 	if threadCPUClock != nil {
-		if err := BenchMain([]string{"-clock", "cpu", "-time", "5ms", "20x20x20"}, &out, &errs); err != nil {
+		if err := Bench(&out, BenchOptions{MinTime: 5 * time.Millisecond, CPUClock: true}, Shape{M: 20, N: 20, K: 20}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), `"clock":"cpu"`) || strings.Count(out.String(), "\n") != 1 {
-			t.Fatalf("-clock cpu printed %q, want one cpu-clock line", out.String())
+			t.Fatalf("CPUClock printed %q, want one cpu-clock line", out.String())
 		}
-		if err := BenchMain([]string{"-clock", "cpu", "-threads", "2", "8"}, &out, &errs); err == nil {
+		if err := Bench(&out, BenchOptions{CPUClock: true, Threads: []int{2}}, Shape{M: 8, N: 8, K: 8}); err == nil {
 			t.Fatal("the CPU clock accepted 2 threads")
 		}
-	}
-	out.Reset()
-	if err := BenchCommand(&out, []string{"-threads", "1", "-time", "2ms", "4x5x6:TT"}); err != nil || !strings.Contains(out.String(), `"trans":"TT"`) {
-		t.Fatalf("BenchCommand: %v, %q", err, out.String())
-	}
-	if err := BenchMain([]string{"-threads", "0"}, &out, &errs); err == nil {
-		t.Fatal("BenchMain accepted -threads 0")
 	}
 	if err := Bench(&out, BenchOptions{MinTime: time.Millisecond}, Shape{M: 0, N: 1, K: 1}); err == nil {
 		t.Fatal("Bench accepted an empty shape")

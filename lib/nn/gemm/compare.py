@@ -3,7 +3,7 @@
 
     /usr/bin/python3 lib/nn/gemm/compare.py [--rounds 2] [--time 0.5] [--threads 1,2] [--clock wall|cpu]
 
-Run from the repository root. For each thread count it alternates `go run ./lib/nn/gemm/cmd/gemmbench`
+Run from the repository root. For each thread count it alternates `notmagic bench matmul`
 and torch_matmul.py (OMP_NUM_THREADS set to the thread count) for --rounds rounds and keeps each
 implementation's best figure per shape, so a burst of load from other programs hurts both alike.
 With more than one thread PyTorch runs twice per round, with OMP_NUM_THREADS=N and with
@@ -50,13 +50,13 @@ def main():
     a = p.parse_args()
     if a.clock == "cpu":
         a.threads = "1"
-    subprocess.run(["go", "build", "-o", "/tmp/gemmbench", "./lib/nn/gemm/cmd/gemmbench"], check=True)
+    subprocess.run(["go", "build", "-o", "/tmp/notmagic-bench", "."], check=True)
     best = {"go": {}, "torch": {}}
     kernel = "?"
     for t in [int(x) for x in a.threads.split(",")]:
         env = dict(os.environ, OMP_NUM_THREADS=str(t))
         for _ in range(a.rounds):
-            for r in run_lines(["/tmp/gemmbench", "-threads", str(t), "-time", f"{a.time}s", "-clock", a.clock]):
+            for r in run_lines(["/tmp/notmagic-bench", "bench", "matmul", "-threads", str(t), "-time", f"{a.time}s", "-clock", a.clock]):
                 kernel = r["kernel"]
                 best["go"][key(r)] = max(best["go"].get(key(r), 0), r["gflops"])
             variants = [(env, [])]

@@ -1,20 +1,17 @@
-package gptcmd
+package cli
 
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/notmagic/notmagic/lib/nn"
 )
 
-// Sample is `notmagic sample`: it loads a checkpoint written by train and streams generated text
-// to stdout as each token is chosen.
-func Sample(args []string) error { return SampleTo(os.Stdout, os.Stderr, args) }
-
-// SampleTo is Sample with explicit writers.
-func SampleTo(out, errOut io.Writer, args []string) error {
-	fs := newFlagSet("sample", errOut)
+// sampleCmd is `notmagic sample`: it loads a checkpoint written by train and streams generated text
+// to s.Out as each token is chosen.
+func sampleCmd(s Streams, args []string) error {
+	out := s.Out
+	fs := newFlags(s, "sample", "usage: notmagic sample [--ckpt FILE] [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--seed N]")
 	ckpt := fs.String("ckpt", "gpt.safetensors", "checkpoint written by notmagic train")
 	prompt := fs.String("prompt", "\n", "text to continue")
 	tokens := fs.Int("tokens", 500, "number of tokens to generate")

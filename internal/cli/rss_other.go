@@ -1,6 +1,6 @@
 //go:build !unix && !windows
 
-package gptcmd
+package cli
 
 // peakRSSMB returns 0 where the peak resident set size is not available.
 func peakRSSMB() float64 { return 0 }

@@ -1,45 +1,74 @@
-package gptcmd
+package cli
 
 import (
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/notmagic/notmagic/lib/nn"
 	"github.com/notmagic/notmagic/lib/nn/gemm"
 )
 
-// matmulBench runs `notmagic bench matmul`: JSON lines of GFLOP/s from lib/nn/gemm.
-var matmulBench func(w io.Writer, args []string) error = gemm.BenchCommand
+// benchMatmul is `notmagic bench matmul [-threads 1,2] [-time 0.5s] [-clock wall|cpu] [shape ...]`: it
+// runs gemm.Bench on the shapes (as gemm.ParseShape reads them; gemm.DefaultShapes when none) and
+// writes JSON lines of GFLOP/s to s.Out.
+func benchMatmul(s Streams, args []string) error {
+	fs := newFlags(s, "bench matmul", "usage: notmagic bench matmul [-threads 1,2] [-time 0.5s] [-clock wall|cpu] [N | MxNxK[:NN|NT|TN|TT] ...]")
+	threadList := fs.String("threads", "", "comma-separated thread counts (default 1 and GOMAXPROCS)")
+	minTime := fs.Duration("time", 500*time.Millisecond, "timing budget per measurement")
+	clock := fs.String("clock", "wall", "wall, or cpu: the thread's CPU time (single-threaded runs only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var threads []int
+	if *threadList != "" {
+		for _, f := range strings.Split(*threadList, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				return fmt.Errorf("-threads: %q is not a positive integer", f)
+			}
+			threads = append(threads, n)
+		}
+	}
+	var shapes []gemm.Shape
+	for _, a := range fs.Args() {
+		sh, err := gemm.ParseShape(a)
+		if err != nil {
+			return err
+		}
+		shapes = append(shapes, sh)
+	}
+	if *clock != "wall" && *clock != "cpu" {
+		return fmt.Errorf("-clock %q: want wall or cpu", *clock)
+	}
+	return gemm.Bench(s.Out, gemm.BenchOptions{MinTime: *minTime, Threads: threads, CPUClock: *clock == "cpu"}, shapes...)
+}
 
-// Bench is `notmagic bench WHAT [flags]`: "gpt" runs the GPT training recipe, "matmul" the GEMM benchmark.
-func Bench(args []string) error {
+// benchCmd is `notmagic bench WHAT [flags]`: "gpt" runs the GPT training recipe, "matmul" the GEMM benchmark.
+func benchCmd(s Streams, args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: notmagic bench gpt [flags] | notmagic bench matmul [flags]")
 	}
 	switch args[0] {
 	case "gpt":
-		return BenchGPT(os.Stdout, os.Stderr, args[1:])
+		return benchGPT(s, args[1:])
 	case "matmul":
-		if matmulBench == nil {
-			fmt.Fprintln(os.Stderr, "bench matmul: not available yet")
-			os.Exit(2)
-		}
-		return matmulBench(os.Stdout, args[1:])
+		return benchMatmul(s, args[1:])
 	}
 	return fmt.Errorf("unknown benchmark %q (have: gpt, matmul)", args[0])
 }
 
-// BenchGPT runs shared/bench/RECIPE.md the way torch_gpt.py does — same flags, defaults, data
+// benchGPT runs shared/bench/RECIPE.md the way torch_gpt.py does — same flags, defaults, data
 // split, batches, model, AdamW groups, schedule, clipping, evaluation and timing window
 // (iterations 10..end of forward + backward + clip + step, evals excluded) — and prints the same
-// per-eval JSON lines and the final summary line to out, with "peak_rss_mb" added.
-func BenchGPT(out, errOut io.Writer, args []string) error {
-	fs := newFlagSet("bench gpt", errOut)
+// per-eval JSON lines and the final summary line to s.Out, with "peak_rss_mb" added.
+func benchGPT(s Streams, args []string) error {
+	out := s.Out
+	fs := newFlags(s, "bench gpt", "usage: notmagic bench gpt --data FILE [flags] (the flags of torch_gpt.py)")
 	var f modelFlags
 	data := fs.String("data", "", "text file to train on (required), e.g. shared/data/tinyshakespeare.txt")
 	f.register(fs)

@@ -1,9 +1,8 @@
-package gptcmd
+package cli
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"os/signal"
@@ -17,19 +16,20 @@ import (
 // defaultGoCorpusBytes caps the Go-source corpus used when no --data is given.
 const defaultGoCorpusBytes = 4 << 20
 
-// Train is `notmagic train`: it trains a GPT on a text file (default: the Go standard library's
+// trainCmd is `notmagic train`: it trains a GPT on a text file (default: the Go standard library's
 // source under `go env GOROOT`), evaluating every --eval-every steps, saving a checkpoint (weights,
 // config and tokenizer, safetensors) at each evaluation and at the end, and drawing a progress line
 // on stderr. Ctrl-C stops after the current step and saves.
-func Train(args []string) error {
+func trainCmd(s Streams, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	return TrainTo(ctx, os.Stdout, os.Stderr, args)
+	return train(ctx, s, args)
 }
 
-// TrainTo is Train with explicit writers (evaluation lines go to out) and a context that stops it.
-func TrainTo(ctx context.Context, out, errOut io.Writer, args []string) error {
-	fs := newFlagSet("train", errOut)
+// train is trainCmd with a context that stops it; evaluation lines go to s.Out.
+func train(ctx context.Context, s Streams, args []string) error {
+	out, errOut := s.Out, s.Err
+	fs := newFlags(s, "train", "usage: notmagic train [--data FILE] [--iters N] [--out FILE] [flags]")
 	var f modelFlags
 	data := fs.String("data", "", "text file to train on (default: the Go source tree under GOROOT)")
 	maxBytes := fs.Int("max-bytes", defaultGoCorpusBytes, "cap on the Go-source corpus when --data is not given")

@@ -1,10 +1,11 @@
-package gptcmd
+package cli
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func corpusFile(t *testing.T) string {
 func TestBenchGPTOutput(t *testing.T) {
 	var out, errOut bytes.Buffer
 	args := append([]string{"--data", corpusFile(t), "--iters", "12", "--eval-every", "5"}, strings.Fields(tiny)...)
-	if err := BenchGPT(&out, &errOut, args); err != nil {
+	if err := benchGPT(Streams{Out: &out, Err: &errOut}, args); err != nil {
 		t.Fatal(err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -55,21 +56,21 @@ func TestBenchGPTOutput(t *testing.T) {
 func TestBenchErrors(t *testing.T) {
 	var out, errOut bytes.Buffer
 	for _, args := range [][]string{{}, {"--iters", "5"}, {"--data", "/nonexistent/file"}, {"--data", "x", "stray"}, {"--data", "x", "--batch", "0"}} {
-		if err := BenchGPT(&out, &errOut, args); err == nil {
+		if err := benchGPT(Streams{Out: &out, Err: &errOut}, args); err == nil {
 			t.Errorf("bench gpt %v: no error", args)
 		}
 	}
-	if err := Bench([]string{"nope"}); err == nil {
+	if err := benchCmd(Streams{Out: io.Discard, Err: io.Discard}, []string{"nope"}); err == nil {
 		t.Error("unknown benchmark accepted")
 	}
 	// Devices: an unknown one names those there are; cuda without a GPU says why (on a GPU
 	// machine it trains zero steps).
 	corpus := corpusFile(t)
-	err := BenchGPT(&out, &errOut, append([]string{"--data", corpus, "--device", "tpu"}, strings.Fields(tiny)...))
+	err := benchGPT(Streams{Out: &out, Err: &errOut}, append([]string{"--data", corpus, "--device", "tpu"}, strings.Fields(tiny)...))
 	if err == nil || !strings.Contains(err.Error(), `no device "tpu" (available: [cpu`) {
 		t.Errorf("--device tpu: %v", err)
 	}
-	err = TrainTo(context.Background(), &out, &errOut, []string{"--data", corpus, "--device", "cuda", "--iters", "0", "--out", filepath.Join(t.TempDir(), "m.safetensors")})
+	err = train(context.Background(), Streams{Out: &out, Err: &errOut}, []string{"--data", corpus, "--device", "cuda", "--iters", "0", "--out", filepath.Join(t.TempDir(), "m.safetensors")})
 	if err != nil && !strings.Contains(err.Error(), "gpu: ") {
 		t.Errorf("train --device cuda without a GPU: %v (want lib/gpu's reason)", err)
 	}
@@ -80,7 +81,7 @@ func TestTrainThenSample(t *testing.T) {
 	ckpt := filepath.Join(dir, "m.safetensors")
 	var out, errOut bytes.Buffer
 	args := append([]string{"--data", corpusFile(t), "--iters", "30", "--eval-every", "10", "--lr", "1e-2", "--out", ckpt}, strings.Fields(tiny)...)
-	if err := TrainTo(context.Background(), &out, &errOut, args); err != nil {
+	if err := train(context.Background(), Streams{Out: &out, Err: &errOut}, args); err != nil {
 		t.Fatal(err, errOut.String())
 	}
 	if !strings.Contains(errOut.String(), "step 30/30") || !strings.Contains(errOut.String(), "saved "+ckpt) {
@@ -92,7 +93,7 @@ func TestTrainThenSample(t *testing.T) {
 	sample := func(extra ...string) string {
 		var o, e bytes.Buffer
 		a := append([]string{"--ckpt", ckpt, "--prompt", "to be", "--tokens", "40", "--seed", "3"}, extra...)
-		if err := SampleTo(&o, &e, a); err != nil {
+		if err := sampleCmd(Streams{Out: &o, Err: &e}, a); err != nil {
 			t.Fatal(err)
 		}
 		return o.String()
@@ -105,10 +106,10 @@ func TestTrainThenSample(t *testing.T) {
 		t.Error("another seed and temperature gave the same text")
 	}
 	var o, e bytes.Buffer
-	if err := SampleTo(&o, &e, []string{"--ckpt", ckpt, "--prompt", "Zebra"}); err == nil || !strings.Contains(err.Error(), "vocabulary") {
+	if err := sampleCmd(Streams{Out: &o, Err: &e}, []string{"--ckpt", ckpt, "--prompt", "Zebra"}); err == nil || !strings.Contains(err.Error(), "vocabulary") {
 		t.Errorf("prompt outside the vocabulary: %v", err)
 	}
-	if err := SampleTo(&o, &e, []string{"--ckpt", filepath.Join(dir, "none")}); !errors.Is(err, fs.ErrNotExist) {
+	if err := sampleCmd(Streams{Out: &o, Err: &e}, []string{"--ckpt", filepath.Join(dir, "none")}); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing checkpoint: %v", err)
 	}
 }
@@ -119,7 +120,7 @@ func TestTrainInterruptSaves(t *testing.T) {
 	cancel()
 	var out, errOut bytes.Buffer
 	args := append([]string{"--data", corpusFile(t), "--iters", "100", "--out", ckpt}, strings.Fields(tiny)...)
-	err := TrainTo(ctx, &out, &errOut, args)
+	err := train(ctx, Streams{Out: &out, Err: &errOut}, args)
 	if err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Fatalf("err = %v", err)
 	}
@@ -135,14 +136,14 @@ func TestTrainBPEOnGoSource(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "m.safetensors")
 	var out, errOut bytes.Buffer
 	args := append([]string{"--max-bytes", "60000", "--tokenizer", "bpe", "--bpe-vocab", "300", "--iters", "3", "--out", ckpt}, strings.Fields(tiny)...)
-	if err := TrainTo(context.Background(), &out, &errOut, args); err != nil {
+	if err := train(context.Background(), Streams{Out: &out, Err: &errOut}, args); err != nil {
 		t.Fatal(err, errOut.String())
 	}
 	if !strings.Contains(errOut.String(), "bytes of Go source") {
 		t.Errorf("stderr: %s", errOut.String())
 	}
 	var o, e bytes.Buffer
-	if err := SampleTo(&o, &e, []string{"--ckpt", ckpt, "--prompt", "func ", "--tokens", "5"}); err != nil {
+	if err := sampleCmd(Streams{Out: &o, Err: &e}, []string{"--ckpt", ckpt, "--prompt", "func ", "--tokens", "5"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -165,7 +166,7 @@ func TestTrainZeroItersStillSaves(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "m.safetensors")
 	var out, errOut bytes.Buffer
 	args := append([]string{"--data", corpusFile(t), "--iters", "0", "--out", ckpt}, strings.Fields(tiny)...)
-	if err := TrainTo(context.Background(), &out, &errOut, args); err != nil {
+	if err := train(context.Background(), Streams{Out: &out, Err: &errOut}, args); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(ckpt); err != nil {

@@ -1,4 +1,4 @@
-package gptcmd
+package cli
 
 import (
 	"github.com/notmagic/notmagic/lib/gpu"

@@ -1,4 +1,4 @@
-package gptcmd
+package cli
 
 import (
 	"encoding/json"
@@ -62,23 +62,6 @@ func (f *modelFlags) check() error {
 
 func (f *modelFlags) config(vocab int) nn.Config {
 	return nn.Config{Vocab: vocab, Block: f.block, Layers: f.layers, Heads: f.heads, Embd: f.embd, Dropout: float32(f.dropout)}
-}
-
-// parseFlags parses args, reporting usage to w; it rejects stray positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
-	}
-	return nil
-}
-
-func newFlagSet(name string, w io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(w)
-	return fs
 }
 
 // evaluate returns the mean loss over iters random batches of each split, in evaluation mode.

@@ -1,6 +1,6 @@
 //go:build unix
 
-package gptcmd
+package cli
 
 import (
 	"runtime"
