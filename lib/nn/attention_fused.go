@@ -35,7 +35,8 @@ func causalAttention(fa FusedAttention, qkv *Tensor, heads int, keep bool) (y, a
 		att = newTensor([]int{B, heads, T, T}, probs)
 	}
 	if nd := recordFunc(y, "attention", attentionBack, qkv); nd != nil {
-		nd.bufs[0], nd.ints, nd.f, nd.keep = probs, [6]int{B, T, heads, D}, scale, keep
+		nd.bufs[0], nd.scale, nd.keep = probs, scale, keep
+		nd.batch, nd.rows, nd.cols, nd.inner = B, T, heads, D
 	} else if !keep {
 		recycle(probs)
 	}
@@ -49,7 +50,7 @@ func attentionBack(out, g *Tensor) {
 	if qkv.requiresGrad {
 		be := out.backend()
 		d := empty(be, qkv.shape)
-		be.(FusedAttention).CausalAttentionGrad(d.buf, g.buf, probs, qkv.buf, nd.ints[0], nd.ints[1], nd.ints[2], nd.ints[3], nd.f)
+		be.(FusedAttention).CausalAttentionGrad(d.buf, g.buf, probs, qkv.buf, nd.batch, nd.rows, nd.cols, nd.inner, nd.scale)
 		accumulate(qkv, d, true)
 	}
 	if !nd.keep {
@@ -182,8 +183,7 @@ func causalSoftmax(fs FusedCausalSoftmax, scores *Tensor, scale, p float32) (out
 		seed = rng.Uint64()
 	}
 	fs.CausalSoftmax(out.buf, y.buf, scores.buf, rows, T, scale, p, seed)
-	probs = &Tensor{shape: y.shape, buf: y.buf, shared: true}
-	y.shared = true
+	probs = view(y, y.shape)
 	record(out, "causal_softmax", []*Tensor{scores}, func(g *Tensor) {
 		if scores.requiresGrad {
 			dx := output(be, scores.shape)

@@ -13,12 +13,17 @@ type node struct {
 	backward func(g *Tensor) // g is the gradient of the op's output; it accumulates into the inputs
 	back     func(out, g *Tensor)
 
-	// What back needs, by op (see each op's record call).
-	bufs [2]Buffer
-	ints [6]int
-	f    float32
-	idx  *[]int32 // from int32Scratch; returned by back
-	keep bool
+	// What back needs, by op; each op's record call fills the fields it names.
+	bufs             [2]Buffer // cross_entropy: the log-sum-exp; layer_norm: mean and 1/std; attention: the probabilities
+	batch, rows      int       // matmul_t, attention: the batch; cross_entropy, layer_norm: the rows; matmul_t: m; attention: T
+	cols, inner      int       // matmul_t: n and k; cross_entropy, layer_norm, embedding: the row width; attention: heads and head size
+	strideA, strideB int       // matmul_t: the operands' batch strides
+	ignore, count    int       // cross_entropy: the ignored target and the number of rows that count
+	binop            BinaryOp  // binary ops: which
+	hasGain          bool      // layer_norm: inputs[1] is the gain
+	scale            float32   // attention: the scores' scale
+	idx              *[]int32  // cross_entropy, embedding: the targets or ids (from int32Scratch; returned by back)
+	keep             bool      // attention: the probabilities were handed to the caller (not recycled)
 }
 
 // run sends g, the gradient of out, back to the node's inputs.
@@ -95,35 +100,6 @@ func needsNode(inputs []*Tensor) bool {
 	return false
 }
 
-// accumulate adds g to t's gradient. fresh says g was made for this call alone and may be kept as is.
-func accumulate(t *Tensor, g *Tensor, fresh bool) {
-	if !t.requiresGrad {
-		if fresh {
-			release(g)
-		}
-		return
-	}
-	if t.grad == nil {
-		if fresh {
-			t.grad = g
-		} else {
-			t.grad, t.gradShared = g, true
-			g.borrowers++
-		}
-		return
-	}
-	if t.gradShared {
-		c := empty(t.grad.backend(), t.grad.shape)
-		c.backend().Axpy(c.buf, 1, t.grad.buf)
-		unborrow(t.grad)
-		t.grad, t.gradShared = c, false
-	}
-	t.backend().Axpy(t.grad.buf, 1, g.buf)
-	if fresh {
-		release(g)
-	}
-}
-
 // RequiresGrad reports whether gradients are computed for this tensor.
 func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 
@@ -140,16 +116,15 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 func (t *Tensor) Grad() *Tensor { return t.grad }
 
 // ZeroGrad forgets the accumulated gradient.
-func (t *Tensor) ZeroGrad() { t.grad, t.gradShared = nil, false }
+func (t *Tensor) ZeroGrad() { t.grad, t.life.gradShared = nil, false }
 
 // Detach returns a tensor sharing t's values that is cut from the graph and needs no gradient.
 func (t *Tensor) Detach() *Tensor {
-	t.shared = true
-	return &Tensor{shape: t.shape, buf: t.buf, shared: true}
+	return view(t, t.shape)
 }
 
 // IsLeaf reports whether the tensor was created by the user rather than computed by an operation.
-func (t *Tensor) IsLeaf() bool { return t.node == nil && !t.released }
+func (t *Tensor) IsLeaf() bool { return t.node == nil && !t.life.released }
 
 // Backward computes the gradient of a scalar t with respect to every tensor that requires one,
 // accumulating into their Grad. The graph is released afterwards: computed tensors drop their
@@ -176,7 +151,7 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		fail("backward", shapes(t, g), "upstream gradient shape differs from the tensor's")
 	}
 	sameDevice("backward", t, g)
-	if t.released {
+	if t.life.released {
 		fail("backward", shapes(t), "%s", releasedMsg)
 	}
 	// Topological order of the computed tensors by iterative depth-first search over nodes (leaves
@@ -192,8 +167,8 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		if f.t.node != nil && f.next < len(f.t.node.inputs) {
 			in := f.t.node.inputs[f.next]
 			f.next++
-			if in.mark != mark && in.requiresGrad && (in.node != nil || in.released) {
-				if in.released {
+			if in.mark != mark && in.requiresGrad && (in.node != nil || in.life.released) {
+				if in.life.released {
 					fail("backward", shapes(in), "%s", releasedMsg)
 				}
 				in.mark = mark
@@ -215,29 +190,8 @@ func (t *Tensor) BackwardWith(g *Tensor) {
 		}
 		if g := x.grad; g != nil {
 			x.node.run(x, g)
-			byHeader, byStorage := lent(x)
-			switch {
-			case byStorage: // a view of g's storage lives on as an input's gradient
-				g.pinned = true
-				if x.gradShared {
-					g.borrowers--
-				}
-			case x.gradShared:
-				unborrow(g)
-			case byHeader:
-				g.ownerDone = true // inputs borrowed it: the last of them recycles it
-			default:
-				release(g) // dead: no other tensor holds it
-			}
 		}
-		// Release the graph: computed tensors forget their inputs and their gradient.
-		x.node, x.nd, x.released = nil, node{}, true
-		x.grad, x.gradShared = nil, false
-		if x.transient && !x.shared {
-			// Every op that read x ran its backward before this point (reverse topological order),
-			// and no caller holds x: x is dead, storage and header.
-			release(x)
-		}
+		releaseAfterBackward(x)
 	}
 }
 
@@ -270,52 +224,6 @@ func putBackwardScratch(sc *backwardScratch) {
 	clear(sc.order[:cap(sc.order)])
 	clear(sc.stack[:cap(sc.stack)])
 	backwardScratches.put(sc)
-}
-
-// markTransient marks the computed tensors of out's graph, out excepted, as transient: a model's
-// forward pass calls it on the output it returns, so that Backward may recycle the activations in
-// between, which no caller can hold. It stops at leaves and at tensors already marked.
-func markTransient(out *Tensor) {
-	if out.node == nil {
-		return
-	}
-	sc := getBackwardScratch()
-	defer putBackwardScratch(sc)
-	stack := append(sc.order[:0], out.node.inputs...)
-	for len(stack) > 0 {
-		t := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if t.node == nil || t.transient {
-			continue
-		}
-		t.transient = true
-		stack = append(stack, t.node.inputs...)
-	}
-	sc.order = stack
-}
-
-// lent reports whether an input of x's node took x's gradient as its own: the same tensor
-// (byHeader), or a view of its storage (byStorage).
-func lent(x *Tensor) (byHeader, byStorage bool) {
-	for _, in := range x.node.inputs {
-		switch {
-		case in.grad == nil:
-		case in.grad == x.grad:
-			byHeader = true
-		case sameStorage(in.grad.buf, x.grad.buf):
-			byStorage = true
-		}
-	}
-	return byHeader, byStorage
-}
-
-// unborrow drops one borrower's hold on the gradient g, recycling g when that was the last hold
-// and its owner is done with it.
-func unborrow(g *Tensor) {
-	g.borrowers--
-	if g.borrowers == 0 && g.ownerDone && !g.pinned {
-		release(g)
-	}
 }
 
 // releasedMsg explains the failure of a Backward that reaches a graph an earlier Backward released.

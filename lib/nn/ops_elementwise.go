@@ -80,7 +80,7 @@ func broadcastBinary(op BinaryOp, a, b *Tensor) *Tensor {
 	be.Binary(op, out.buf, shape, a.buf, stridesInto((*sc)[r:2*r], a.shape, shape), b.buf, stridesInto((*sc)[2*r:], b.shape, shape))
 	intScratch.put(sc)
 	if nd := recordFunc(out, name, binaryBack, a, b); nd != nil {
-		nd.ints[0] = int(op)
+		nd.binop = op
 	}
 	return out
 }
@@ -100,7 +100,7 @@ func binaryBack(out, g *Tensor) {
 	a, b := nd.in[0], nd.in[1]
 	// give sends d to t; d is fresh unless sumTo returned g itself.
 	give := func(t, d *Tensor) { accumulate(t, d, d != g) }
-	switch BinaryOp(nd.ints[0]) {
+	switch nd.binop {
 	case OpAdd:
 		give(a, sumTo(g, a.shape))
 		give(b, sumTo(g, b.shape))

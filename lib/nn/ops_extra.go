@@ -31,7 +31,7 @@ func MatMulT(a, b *Tensor) *Tensor {
 	out := output(be, outShape)
 	be.MatMul(out.buf, a.buf, b.buf, batch, m, n, k, false, true, strideA, strideB, false)
 	if nd := recordFunc(out, "matmul_t", matmulTBack, a, b); nd != nil {
-		nd.ints = [6]int{batch, m, n, k, strideA, strideB}
+		nd.batch, nd.rows, nd.cols, nd.inner, nd.strideA, nd.strideB = batch, m, n, k, strideA, strideB
 	}
 	return out
 }
@@ -40,7 +40,7 @@ func MatMulT(a, b *Tensor) *Tensor {
 func matmulTBack(out, g *Tensor) {
 	nd := out.node
 	a, b := nd.in[0], nd.in[1]
-	batch, m, n, k, strideB := nd.ints[0], nd.ints[1], nd.ints[2], nd.ints[3], nd.ints[5]
+	batch, m, n, k, strideB := nd.batch, nd.rows, nd.cols, nd.inner, nd.strideB
 	be := out.backend()
 	if a.requiresGrad {
 		da := output(be, a.shape)

@@ -149,7 +149,8 @@ func CrossEntropyIgnore(logits *Tensor, targets []int, ignore int) *Tensor {
 	lse := be.Alloc(rows)
 	count := be.CrossEntropy(loss.buf, lse, logits.buf, tg, rows, cols, int32(ignore))
 	if nd := recordFunc(loss, "cross_entropy", crossEntropyBack, logits); nd != nil {
-		nd.bufs[0], nd.idx, nd.ints = lse, tgs, [6]int{rows, cols, ignore, count}
+		nd.bufs[0], nd.idx = lse, tgs
+		nd.rows, nd.cols, nd.ignore, nd.count = rows, cols, ignore, count
 	} else {
 		recycle(lse)
 		int32Scratch.put(tgs)
@@ -161,7 +162,7 @@ func CrossEntropyIgnore(logits *Tensor, targets []int, ignore int) *Tensor {
 func crossEntropyBack(out, g *Tensor) {
 	nd := out.node
 	logits, lse, tgs := nd.in[0], nd.bufs[0], nd.idx
-	rows, cols, ignore, count := nd.ints[0], nd.ints[1], nd.ints[2], nd.ints[3]
+	rows, cols, ignore, count := nd.rows, nd.cols, nd.ignore, nd.count
 	if count > 0 {
 		be := out.backend()
 		dx := empty(be, logits.shape)
@@ -256,10 +257,7 @@ func LayerNorm(t, gain, bias *Tensor, eps float32) *Tensor {
 	be.LayerNorm(out.buf, mean, rstd, t.buf, gb, bb, rows, cols, eps)
 	if nd := recordFunc(out, "layer_norm", layerNormBack, ins[:k]...); nd != nil {
 		nd.bufs = [2]Buffer{mean, rstd}
-		nd.ints[0], nd.ints[1] = rows, cols
-		if gain != nil {
-			nd.ints[2] = 1
-		}
+		nd.rows, nd.cols, nd.hasGain = rows, cols, gain != nil
 	} else {
 		recycle(mean)
 		recycle(rstd)
@@ -271,10 +269,10 @@ func LayerNorm(t, gain, bias *Tensor, eps float32) *Tensor {
 func layerNormBack(out, g *Tensor) {
 	nd := out.node
 	t, mean, rstd := nd.in[0], nd.bufs[0], nd.bufs[1]
-	rows, cols := nd.ints[0], nd.ints[1]
+	rows, cols := nd.rows, nd.cols
 	var gain, bias *Tensor
 	rest := nd.inputs[1:]
-	if nd.ints[2] == 1 {
+	if nd.hasGain {
 		gain, rest = rest[0], rest[1:]
 	}
 	if len(rest) > 0 {
@@ -333,7 +331,7 @@ func embedding(table *Tensor, ids []int, shape []int) *Tensor {
 	out := output(be, shape)
 	be.Embedding(out.buf, table.buf, idx, dim)
 	if nd := recordFunc(out, "embedding", embeddingBack, table); nd != nil {
-		nd.idx, nd.ints[0] = idxs, dim
+		nd.idx, nd.cols = idxs, dim
 	} else {
 		int32Scratch.put(idxs)
 	}
@@ -346,7 +344,7 @@ func embeddingBack(out, g *Tensor) {
 	table, idxs := nd.in[0], nd.idx
 	be := out.backend()
 	dt := empty(be, table.shape)
-	be.EmbeddingGrad(dt.buf, g.buf, *idxs, nd.ints[0])
+	be.EmbeddingGrad(dt.buf, g.buf, *idxs, nd.cols)
 	int32Scratch.put(idxs)
 	accumulate(table, dt, true)
 }

@@ -51,8 +51,7 @@ func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor 
 	keptShape := x.shape
 	out := x
 	if !keep {
-		out = &Tensor{shape: dropAxes(t.shape, axes), buf: x.buf, shared: true}
-		x.shared = true
+		out = view(x, dropAxes(t.shape, axes))
 	}
 	return record(out, name, []*Tensor{t}, func(g *Tensor) {
 		g = g.Reshape(keptShape...)

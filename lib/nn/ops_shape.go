@@ -34,8 +34,7 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	if numel(shape) != t.Len() {
 		fail("reshape", [][]int{t.shape, shape}, "sizes differ: %d and %d elements", t.Len(), numel(shape))
 	}
-	out := &Tensor{shape: shape, buf: t.buf, shared: true}
-	t.shared = true
+	out := view(t, shape)
 	return record(out, "reshape", []*Tensor{t}, func(g *Tensor) {
 		accumulate(t, &Tensor{shape: t.shape, buf: g.buf}, false)
 	})

@@ -181,15 +181,9 @@ func ClipGradNorm(params []*Param, maxNorm float32) float32 {
 		if g == nil {
 			continue
 		}
-		be := g.backend()
-		if t.gradShared { // borrowed storage: scale a private copy
-			c := empty(be, g.shape)
-			be.Unary(OpMulScalar, c.buf, g.buf, coef)
-			unborrow(g)
-			t.grad, t.gradShared = c, false
-			continue
-		}
-		be.Unary(OpMulScalar, g.buf, g.buf, coef)
+		t.ownGrad() // a borrowed gradient is scaled in a private copy
+		g = t.grad
+		g.backend().Unary(OpMulScalar, g.buf, g.buf, coef)
 	}
 	return norm
 }

@@ -13,53 +13,13 @@ type Tensor struct {
 	buf          Buffer
 	requiresGrad bool
 	grad         *Tensor
-	gradShared   bool   // grad's storage is borrowed from another tensor: copy before accumulating into it
-	node         *node  // the operation that produced this tensor, while the graph is alive (&nd)
-	released     bool   // computed tensor whose graph a Backward has released
-	transient    bool   // computed inside a model's forward pass and handed to no caller (markTransient)
-	shared       bool   // its storage is shared with another tensor (a view): never recycled
-	mark         uint32 // Backward's visit mark
-
-	// As a gradient that other tensors borrow (see Backward):
-	borrowers int32 // tensors holding it as their borrowed gradient
-	ownerDone bool  // its owner's backward has run and lent it on: the last borrower recycles it
-	pinned    bool  // a view shares its storage: never recycled
+	node         *node     // the operation that produced this tensor, while the graph is alive (&nd)
+	life         lifecycle // what the memory rules know of it (memory.go)
+	mark         uint32    // Backward's visit mark
 
 	// Storage, so that a tensor is one allocation, and none when its header comes from tensorPool.
 	dims [4]int // shape, up to rank 4
 	nd   node   // node
-}
-
-// tensorPool holds the headers of tensors known to be dead (see release): up to 1<<14 of them
-// (about 5 MB), more than a training step of a large model makes.
-var tensorPool = freeList[Tensor]{max: 1 << 14}
-
-// newTensor returns a tensor of the shape (copied) over buf, with a header from tensorPool when
-// one is there.
-func newTensor(shape []int, buf Buffer) *Tensor {
-	t := tensorPool.get()
-	if t == nil {
-		t = new(Tensor)
-	}
-	if len(shape) <= len(t.dims) {
-		t.shape = t.dims[:len(shape):len(shape)]
-		copy(t.shape, shape)
-	} else {
-		t.shape = append([]int(nil), shape...)
-	}
-	t.buf = buf
-	return t
-}
-
-// release recycles a tensor no one can reach any more whose storage is dead too: the storage, and
-// the header unless the tensor has views (shared), which may share its shape.
-func release(t *Tensor) {
-	recycle(t.buf)
-	if t.shared {
-		return
-	}
-	*t = Tensor{}
-	tensorPool.put(t)
 }
 
 // numel is the number of elements of a shape.

@@ -52,15 +52,3 @@ func (tr *Trainer) Step(x, y []int, B, T int) float32 {
 	tr.opt.Step()
 	return v
 }
-
-// dropGrad forgets t's gradient, recycling it when no other tensor holds it.
-func dropGrad(t *Tensor) {
-	switch g := t.grad; {
-	case g == nil:
-	case t.gradShared:
-		unborrow(g)
-	case !g.pinned:
-		release(g)
-	}
-	t.grad, t.gradShared = nil, false
-}
