@@ -4,6 +4,7 @@ package symbols
 
 import (
 	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/lib/nn/backend"
 	"reflect"
 )
 
@@ -69,31 +70,11 @@ func init() {
 		"NoGrad":                       reflect.ValueOf(nn.NoGrad),
 		"Normal":                       reflect.ValueOf(nn.Normal),
 		"Ones":                         reflect.ValueOf(nn.Ones),
-		"OpAbs":                        reflect.ValueOf(nn.OpAbs),
-		"OpAdd":                        reflect.ValueOf(nn.OpAdd),
-		"OpAddScalar":                  reflect.ValueOf(nn.OpAddScalar),
-		"OpClamp":                      reflect.ValueOf(nn.OpClamp),
-		"OpDiv":                        reflect.ValueOf(nn.OpDiv),
-		"OpEq":                         reflect.ValueOf(nn.OpEq),
-		"OpExp":                        reflect.ValueOf(nn.OpExp),
-		"OpGELU":                       reflect.ValueOf(nn.OpGELU),
-		"OpLog":                        reflect.ValueOf(nn.OpLog),
-		"OpMul":                        reflect.ValueOf(nn.OpMul),
-		"OpMulScalar":                  reflect.ValueOf(nn.OpMulScalar),
-		"OpNeg":                        reflect.ValueOf(nn.OpNeg),
-		"OpPow":                        reflect.ValueOf(nn.OpPow),
-		"OpReLU":                       reflect.ValueOf(nn.OpReLU),
-		"OpSigmoid":                    reflect.ValueOf(nn.OpSigmoid),
-		"OpSqrt":                       reflect.ValueOf(nn.OpSqrt),
-		"OpSub":                        reflect.ValueOf(nn.OpSub),
-		"OpTanh":                       reflect.ValueOf(nn.OpTanh),
 		"Rand":                         reflect.ValueOf(nn.Rand),
 		"RandInt":                      reflect.ValueOf(nn.RandInt),
 		"Randn":                        reflect.ValueOf(nn.Randn),
 		"ReadCorpus":                   reflect.ValueOf(nn.ReadCorpus),
 		"ReadSafetensors":              reflect.ValueOf(nn.ReadSafetensors),
-		"ReduceMax":                    reflect.ValueOf(nn.ReduceMax),
-		"ReduceSum":                    reflect.ValueOf(nn.ReduceSum),
 		"RegisterBackend":              reflect.ValueOf(nn.RegisterBackend),
 		"SampleLogits":                 reflect.ValueOf(nn.SampleLogits),
 		"SaveCheckpoint":               reflect.ValueOf(nn.SaveCheckpoint),
@@ -115,20 +96,15 @@ func init() {
 		"AdamW":               reflect.ValueOf((*nn.AdamW)(nil)),
 		"BPETokenizer":        reflect.ValueOf((*nn.BPETokenizer)(nil)),
 		"Backend":             reflect.ValueOf((*nn.Backend)(nil)),
-		"BinaryOp":            reflect.ValueOf((*nn.BinaryOp)(nil)),
 		"Block":               reflect.ValueOf((*nn.Block)(nil)),
 		"Buffer":              reflect.ValueOf((*nn.Buffer)(nil)),
-		"BufferReleaser":      reflect.ValueOf((*nn.BufferReleaser)(nil)),
 		"CausalSelfAttention": reflect.ValueOf((*nn.CausalSelfAttention)(nil)),
 		"CharTokenizer":       reflect.ValueOf((*nn.CharTokenizer)(nil)),
 		"Checkpoint":          reflect.ValueOf((*nn.Checkpoint)(nil)),
 		"Config":              reflect.ValueOf((*nn.Config)(nil)),
 		"Dataset":             reflect.ValueOf((*nn.Dataset)(nil)),
-		"DropoutMasker":       reflect.ValueOf((*nn.DropoutMasker)(nil)),
 		"EmbeddingLayer":      reflect.ValueOf((*nn.EmbeddingLayer)(nil)),
 		"Error":               reflect.ValueOf((*nn.Error)(nil)),
-		"FusedAttention":      reflect.ValueOf((*nn.FusedAttention)(nil)),
-		"FusedCausalSoftmax":  reflect.ValueOf((*nn.FusedCausalSoftmax)(nil)),
 		"GPT":                 reflect.ValueOf((*nn.GPT)(nil)),
 		"LayerNormLayer":      reflect.ValueOf((*nn.LayerNormLayer)(nil)),
 		"Linear":              reflect.ValueOf((*nn.Linear)(nil)),
@@ -138,187 +114,131 @@ func init() {
 		"Optimizer":           reflect.ValueOf((*nn.Optimizer)(nil)),
 		"Param":               reflect.ValueOf((*nn.Param)(nil)),
 		"ParamGroup":          reflect.ValueOf((*nn.ParamGroup)(nil)),
-		"ReduceOp":            reflect.ValueOf((*nn.ReduceOp)(nil)),
 		"SGD":                 reflect.ValueOf((*nn.SGD)(nil)),
 		"SampleOptions":       reflect.ValueOf((*nn.SampleOptions)(nil)),
 		"Tensor":              reflect.ValueOf((*nn.Tensor)(nil)),
 		"Tokenizer":           reflect.ValueOf((*nn.Tokenizer)(nil)),
 		"Trainer":             reflect.ValueOf((*nn.Trainer)(nil)),
-		"UnaryOp":             reflect.ValueOf((*nn.UnaryOp)(nil)),
-		"UninitAllocator":     reflect.ValueOf((*nn.UninitAllocator)(nil)),
 
 		// interface wrapper definitions
-		"_Backend":            reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
-		"_Buffer":             reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
-		"_BufferReleaser":     reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_BufferReleaser)(nil)),
-		"_DropoutMasker":      reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_DropoutMasker)(nil)),
-		"_FusedAttention":     reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedAttention)(nil)),
-		"_FusedCausalSoftmax": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax)(nil)),
-		"_Module":             reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Module)(nil)),
-		"_Optimizer":          reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Optimizer)(nil)),
-		"_Tokenizer":          reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Tokenizer)(nil)),
-		"_UninitAllocator":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_UninitAllocator)(nil)),
+		"_Backend":   reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Backend)(nil)),
+		"_Buffer":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Buffer)(nil)),
+		"_Module":    reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Module)(nil)),
+		"_Optimizer": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Optimizer)(nil)),
+		"_Tokenizer": reflect.ValueOf((*_github_com_notmagic_notmagic_lib_nn_Tokenizer)(nil)),
 	}
 }
 
 // _github_com_notmagic_notmagic_lib_nn_Backend is an interface wrapper for Backend type
 type _github_com_notmagic_notmagic_lib_nn_Backend struct {
 	IValue            interface{}
-	WAdamW            func(p nn.Buffer, g nn.Buffer, m nn.Buffer, v nn.Buffer, lr float32, b1 float32, b2 float32, eps float32, wd float32, bc1 float32, bc2 float32)
-	WAlloc            func(n int) nn.Buffer
-	WAxpy             func(dst nn.Buffer, alpha float32, x nn.Buffer)
-	WBinary           func(op nn.BinaryOp, dst nn.Buffer, shape []int, a nn.Buffer, aStrides []int, b nn.Buffer, bStrides []int)
-	WCrossEntropy     func(loss nn.Buffer, lse nn.Buffer, logits nn.Buffer, targets []int32, rows int, cols int, ignore int32) int
-	WCrossEntropyGrad func(dlogits nn.Buffer, logits nn.Buffer, lse nn.Buffer, targets []int32, rows int, cols int, ignore int32, scale float32)
-	WEmbedding        func(dst nn.Buffer, table nn.Buffer, idx []int32, dim int)
-	WEmbeddingGrad    func(dtable nn.Buffer, dy nn.Buffer, idx []int32, dim int)
-	WFill             func(dst nn.Buffer, v float32)
-	WFromHost         func(v []float32) nn.Buffer
-	WGather           func(dst nn.Buffer, shape []int, src nn.Buffer, offset int, strides []int, accumulate bool)
-	WLayerNorm        func(y nn.Buffer, mean nn.Buffer, rstd nn.Buffer, x nn.Buffer, gain nn.Buffer, bias nn.Buffer, rows int, cols int, eps float32)
-	WLayerNormGrad    func(dx nn.Buffer, dgain nn.Buffer, dbias nn.Buffer, dy nn.Buffer, x nn.Buffer, mean nn.Buffer, rstd nn.Buffer, gain nn.Buffer, rows int, cols int)
-	WMaskedFill       func(dst nn.Buffer, shape []int, x nn.Buffer, xStrides []int, mask nn.Buffer, maskStrides []int, value float32)
-	WMatMul           func(dst nn.Buffer, a nn.Buffer, b nn.Buffer, batch int, m int, n int, k int, transA bool, transB bool, strideA int, strideB int, accumulate bool)
+	WAdamW            func(p backend.Buffer, g backend.Buffer, m backend.Buffer, v backend.Buffer, lr float32, b1 float32, b2 float32, eps float32, wd float32, bc1 float32, bc2 float32)
+	WAlloc            func(n int) backend.Buffer
+	WAxpy             func(dst backend.Buffer, alpha float32, x backend.Buffer)
+	WBinary           func(op backend.BinaryOp, dst backend.Buffer, shape []int, a backend.Buffer, aStrides []int, b backend.Buffer, bStrides []int)
+	WCrossEntropy     func(loss backend.Buffer, lse backend.Buffer, logits backend.Buffer, targets []int32, rows int, cols int, ignore int32) int
+	WCrossEntropyGrad func(dlogits backend.Buffer, logits backend.Buffer, lse backend.Buffer, targets []int32, rows int, cols int, ignore int32, scale float32)
+	WEmbedding        func(dst backend.Buffer, table backend.Buffer, idx []int32, dim int)
+	WEmbeddingGrad    func(dtable backend.Buffer, dy backend.Buffer, idx []int32, dim int)
+	WFill             func(dst backend.Buffer, v float32)
+	WFromHost         func(v []float32) backend.Buffer
+	WGather           func(dst backend.Buffer, shape []int, src backend.Buffer, offset int, strides []int, accumulate bool)
+	WLayerNorm        func(y backend.Buffer, mean backend.Buffer, rstd backend.Buffer, x backend.Buffer, gain backend.Buffer, bias backend.Buffer, rows int, cols int, eps float32)
+	WLayerNormGrad    func(dx backend.Buffer, dgain backend.Buffer, dbias backend.Buffer, dy backend.Buffer, x backend.Buffer, mean backend.Buffer, rstd backend.Buffer, gain backend.Buffer, rows int, cols int)
+	WMaskedFill       func(dst backend.Buffer, shape []int, x backend.Buffer, xStrides []int, mask backend.Buffer, maskStrides []int, value float32)
+	WMatMul           func(dst backend.Buffer, a backend.Buffer, b backend.Buffer, batch int, m int, n int, k int, transA bool, transB bool, strideA int, strideB int, accumulate bool)
 	WName             func() string
-	WReduce           func(op nn.ReduceOp, dst nn.Buffer, x nn.Buffer, outer int, n int, inner int)
-	WScatter          func(dst nn.Buffer, offset int, strides []int, src nn.Buffer, shape []int)
-	WSoftmax          func(dst nn.Buffer, x nn.Buffer, rows int, cols int, log bool)
-	WSoftmaxGrad      func(dx nn.Buffer, y nn.Buffer, dy nn.Buffer, rows int, cols int, log bool)
-	WToHost           func(dst []float32, src nn.Buffer)
-	WUnary            func(op nn.UnaryOp, dst nn.Buffer, x nn.Buffer, p float32)
-	WUnaryGrad        func(op nn.UnaryOp, dx nn.Buffer, x nn.Buffer, y nn.Buffer, dy nn.Buffer, p float32)
+	WReduce           func(op backend.ReduceOp, dst backend.Buffer, x backend.Buffer, outer int, n int, inner int)
+	WScatter          func(dst backend.Buffer, offset int, strides []int, src backend.Buffer, shape []int)
+	WSoftmax          func(dst backend.Buffer, x backend.Buffer, rows int, cols int, log bool)
+	WSoftmaxGrad      func(dx backend.Buffer, y backend.Buffer, dy backend.Buffer, rows int, cols int, log bool)
+	WToHost           func(dst []float32, src backend.Buffer)
+	WUnary            func(op backend.UnaryOp, dst backend.Buffer, x backend.Buffer, p float32)
+	WUnaryGrad        func(op backend.UnaryOp, dx backend.Buffer, x backend.Buffer, y backend.Buffer, dy backend.Buffer, p float32)
 }
 
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) AdamW(p nn.Buffer, g nn.Buffer, m nn.Buffer, v nn.Buffer, lr float32, b1 float32, b2 float32, eps float32, wd float32, bc1 float32, bc2 float32) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) AdamW(p backend.Buffer, g backend.Buffer, m backend.Buffer, v backend.Buffer, lr float32, b1 float32, b2 float32, eps float32, wd float32, bc1 float32, bc2 float32) {
 	W.WAdamW(p, g, m, v, lr, b1, b2, eps, wd, bc1, bc2)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Alloc(n int) nn.Buffer {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Alloc(n int) backend.Buffer {
 	return W.WAlloc(n)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Axpy(dst nn.Buffer, alpha float32, x nn.Buffer) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Axpy(dst backend.Buffer, alpha float32, x backend.Buffer) {
 	W.WAxpy(dst, alpha, x)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Binary(op nn.BinaryOp, dst nn.Buffer, shape []int, a nn.Buffer, aStrides []int, b nn.Buffer, bStrides []int) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Binary(op backend.BinaryOp, dst backend.Buffer, shape []int, a backend.Buffer, aStrides []int, b backend.Buffer, bStrides []int) {
 	W.WBinary(op, dst, shape, a, aStrides, b, bStrides)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) CrossEntropy(loss nn.Buffer, lse nn.Buffer, logits nn.Buffer, targets []int32, rows int, cols int, ignore int32) int {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) CrossEntropy(loss backend.Buffer, lse backend.Buffer, logits backend.Buffer, targets []int32, rows int, cols int, ignore int32) int {
 	return W.WCrossEntropy(loss, lse, logits, targets, rows, cols, ignore)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) CrossEntropyGrad(dlogits nn.Buffer, logits nn.Buffer, lse nn.Buffer, targets []int32, rows int, cols int, ignore int32, scale float32) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) CrossEntropyGrad(dlogits backend.Buffer, logits backend.Buffer, lse backend.Buffer, targets []int32, rows int, cols int, ignore int32, scale float32) {
 	W.WCrossEntropyGrad(dlogits, logits, lse, targets, rows, cols, ignore, scale)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Embedding(dst nn.Buffer, table nn.Buffer, idx []int32, dim int) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Embedding(dst backend.Buffer, table backend.Buffer, idx []int32, dim int) {
 	W.WEmbedding(dst, table, idx, dim)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) EmbeddingGrad(dtable nn.Buffer, dy nn.Buffer, idx []int32, dim int) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) EmbeddingGrad(dtable backend.Buffer, dy backend.Buffer, idx []int32, dim int) {
 	W.WEmbeddingGrad(dtable, dy, idx, dim)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Fill(dst nn.Buffer, v float32) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Fill(dst backend.Buffer, v float32) {
 	W.WFill(dst, v)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) FromHost(v []float32) nn.Buffer {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) FromHost(v []float32) backend.Buffer {
 	return W.WFromHost(v)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Gather(dst nn.Buffer, shape []int, src nn.Buffer, offset int, strides []int, accumulate bool) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Gather(dst backend.Buffer, shape []int, src backend.Buffer, offset int, strides []int, accumulate bool) {
 	W.WGather(dst, shape, src, offset, strides, accumulate)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) LayerNorm(y nn.Buffer, mean nn.Buffer, rstd nn.Buffer, x nn.Buffer, gain nn.Buffer, bias nn.Buffer, rows int, cols int, eps float32) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) LayerNorm(y backend.Buffer, mean backend.Buffer, rstd backend.Buffer, x backend.Buffer, gain backend.Buffer, bias backend.Buffer, rows int, cols int, eps float32) {
 	W.WLayerNorm(y, mean, rstd, x, gain, bias, rows, cols, eps)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) LayerNormGrad(dx nn.Buffer, dgain nn.Buffer, dbias nn.Buffer, dy nn.Buffer, x nn.Buffer, mean nn.Buffer, rstd nn.Buffer, gain nn.Buffer, rows int, cols int) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) LayerNormGrad(dx backend.Buffer, dgain backend.Buffer, dbias backend.Buffer, dy backend.Buffer, x backend.Buffer, mean backend.Buffer, rstd backend.Buffer, gain backend.Buffer, rows int, cols int) {
 	W.WLayerNormGrad(dx, dgain, dbias, dy, x, mean, rstd, gain, rows, cols)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) MaskedFill(dst nn.Buffer, shape []int, x nn.Buffer, xStrides []int, mask nn.Buffer, maskStrides []int, value float32) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) MaskedFill(dst backend.Buffer, shape []int, x backend.Buffer, xStrides []int, mask backend.Buffer, maskStrides []int, value float32) {
 	W.WMaskedFill(dst, shape, x, xStrides, mask, maskStrides, value)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) MatMul(dst nn.Buffer, a nn.Buffer, b nn.Buffer, batch int, m int, n int, k int, transA bool, transB bool, strideA int, strideB int, accumulate bool) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) MatMul(dst backend.Buffer, a backend.Buffer, b backend.Buffer, batch int, m int, n int, k int, transA bool, transB bool, strideA int, strideB int, accumulate bool) {
 	W.WMatMul(dst, a, b, batch, m, n, k, transA, transB, strideA, strideB, accumulate)
 }
 func (W _github_com_notmagic_notmagic_lib_nn_Backend) Name() string {
 	return W.WName()
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Reduce(op nn.ReduceOp, dst nn.Buffer, x nn.Buffer, outer int, n int, inner int) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Reduce(op backend.ReduceOp, dst backend.Buffer, x backend.Buffer, outer int, n int, inner int) {
 	W.WReduce(op, dst, x, outer, n, inner)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Scatter(dst nn.Buffer, offset int, strides []int, src nn.Buffer, shape []int) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Scatter(dst backend.Buffer, offset int, strides []int, src backend.Buffer, shape []int) {
 	W.WScatter(dst, offset, strides, src, shape)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Softmax(dst nn.Buffer, x nn.Buffer, rows int, cols int, log bool) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Softmax(dst backend.Buffer, x backend.Buffer, rows int, cols int, log bool) {
 	W.WSoftmax(dst, x, rows, cols, log)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) SoftmaxGrad(dx nn.Buffer, y nn.Buffer, dy nn.Buffer, rows int, cols int, log bool) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) SoftmaxGrad(dx backend.Buffer, y backend.Buffer, dy backend.Buffer, rows int, cols int, log bool) {
 	W.WSoftmaxGrad(dx, y, dy, rows, cols, log)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) ToHost(dst []float32, src nn.Buffer) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) ToHost(dst []float32, src backend.Buffer) {
 	W.WToHost(dst, src)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) Unary(op nn.UnaryOp, dst nn.Buffer, x nn.Buffer, p float32) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) Unary(op backend.UnaryOp, dst backend.Buffer, x backend.Buffer, p float32) {
 	W.WUnary(op, dst, x, p)
 }
-func (W _github_com_notmagic_notmagic_lib_nn_Backend) UnaryGrad(op nn.UnaryOp, dx nn.Buffer, x nn.Buffer, y nn.Buffer, dy nn.Buffer, p float32) {
+func (W _github_com_notmagic_notmagic_lib_nn_Backend) UnaryGrad(op backend.UnaryOp, dx backend.Buffer, x backend.Buffer, y backend.Buffer, dy backend.Buffer, p float32) {
 	W.WUnaryGrad(op, dx, x, y, dy, p)
 }
 
 // _github_com_notmagic_notmagic_lib_nn_Buffer is an interface wrapper for Buffer type
 type _github_com_notmagic_notmagic_lib_nn_Buffer struct {
 	IValue   interface{}
-	WBackend func() nn.Backend
+	WBackend func() backend.Backend
 	WLen     func() int
 }
 
-func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Backend() nn.Backend {
+func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Backend() backend.Backend {
 	return W.WBackend()
 }
 func (W _github_com_notmagic_notmagic_lib_nn_Buffer) Len() int {
 	return W.WLen()
-}
-
-// _github_com_notmagic_notmagic_lib_nn_BufferReleaser is an interface wrapper for BufferReleaser type
-type _github_com_notmagic_notmagic_lib_nn_BufferReleaser struct {
-	IValue   interface{}
-	WRelease func(b nn.Buffer)
-}
-
-func (W _github_com_notmagic_notmagic_lib_nn_BufferReleaser) Release(b nn.Buffer) {
-	W.WRelease(b)
-}
-
-// _github_com_notmagic_notmagic_lib_nn_DropoutMasker is an interface wrapper for DropoutMasker type
-type _github_com_notmagic_notmagic_lib_nn_DropoutMasker struct {
-	IValue       interface{}
-	WDropoutMask func(mask nn.Buffer, p float32, seed uint64)
-}
-
-func (W _github_com_notmagic_notmagic_lib_nn_DropoutMasker) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
-	W.WDropoutMask(mask, p, seed)
-}
-
-// _github_com_notmagic_notmagic_lib_nn_FusedAttention is an interface wrapper for FusedAttention type
-type _github_com_notmagic_notmagic_lib_nn_FusedAttention struct {
-	IValue               interface{}
-	WCausalAttention     func(y nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32)
-	WCausalAttentionGrad func(dqkv nn.Buffer, dy nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32)
-}
-
-func (W _github_com_notmagic_notmagic_lib_nn_FusedAttention) CausalAttention(y nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32) {
-	W.WCausalAttention(y, att, qkv, B, T, H, D, scale)
-}
-func (W _github_com_notmagic_notmagic_lib_nn_FusedAttention) CausalAttentionGrad(dqkv nn.Buffer, dy nn.Buffer, att nn.Buffer, qkv nn.Buffer, B int, T int, H int, D int, scale float32) {
-	W.WCausalAttentionGrad(dqkv, dy, att, qkv, B, T, H, D, scale)
-}
-
-// _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax is an interface wrapper for FusedCausalSoftmax type
-type _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax struct {
-	IValue             interface{}
-	WCausalSoftmax     func(out nn.Buffer, y nn.Buffer, x nn.Buffer, rows int, T int, scale float32, p float32, seed uint64)
-	WCausalSoftmaxGrad func(dx nn.Buffer, y nn.Buffer, dout nn.Buffer, rows int, T int, scale float32, p float32, seed uint64)
-}
-
-func (W _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax) CausalSoftmax(out nn.Buffer, y nn.Buffer, x nn.Buffer, rows int, T int, scale float32, p float32, seed uint64) {
-	W.WCausalSoftmax(out, y, x, rows, T, scale, p, seed)
-}
-func (W _github_com_notmagic_notmagic_lib_nn_FusedCausalSoftmax) CausalSoftmaxGrad(dx nn.Buffer, y nn.Buffer, dout nn.Buffer, rows int, T int, scale float32, p float32, seed uint64) {
-	W.WCausalSoftmaxGrad(dx, y, dout, rows, T, scale, p, seed)
 }
 
 // _github_com_notmagic_notmagic_lib_nn_Module is an interface wrapper for Module type
@@ -381,14 +301,4 @@ func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) Kind() string {
 }
 func (W _github_com_notmagic_notmagic_lib_nn_Tokenizer) VocabSize() int {
 	return W.WVocabSize()
-}
-
-// _github_com_notmagic_notmagic_lib_nn_UninitAllocator is an interface wrapper for UninitAllocator type
-type _github_com_notmagic_notmagic_lib_nn_UninitAllocator struct {
-	IValue       interface{}
-	WAllocUninit func(n int) nn.Buffer
-}
-
-func (W _github_com_notmagic_notmagic_lib_nn_UninitAllocator) AllocUninit(n int) nn.Buffer {
-	return W.WAllocUninit(n)
 }

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"unsafe"
 
-	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/lib/nn/backend"
 )
 
 // Backend is lib/nn's backend on the GPU, registered as "cuda". Its methods queue kernels on the
@@ -18,7 +18,7 @@ type Backend struct {
 	name string // "cuda" unless a test opens a second device under another name
 }
 
-var _ nn.Backend = (*Backend)(nil)
+var _ backend.Backend = (*Backend)(nil)
 
 // buffer is device memory holding n float32 values (or int32 indices for the backend's own scratch).
 type buffer struct {
@@ -29,10 +29,10 @@ type buffer struct {
 	cleanup runtime.Cleanup // returns the block when the buffer is unreachable, unless Release did
 }
 
-func (b *buffer) Len() int            { return b.n }
-func (b *buffer) Backend() nn.Backend { return b.be }
-func (b *buffer) String() string      { return fmt.Sprintf("cuda buffer of %d floats", b.n) }
-func (be *Backend) check(err error)   { checkErr(err) }
+func (b *buffer) Len() int                 { return b.n }
+func (b *buffer) Backend() backend.Backend { return b.be }
+func (b *buffer) String() string           { return fmt.Sprintf("cuda buffer of %d floats", b.n) }
+func (be *Backend) check(err error)        { checkErr(err) }
 func checkErr(err error) {
 	if err != nil {
 		panic(err)
@@ -66,11 +66,11 @@ func (be *Backend) alloc(n int) *buffer {
 	return b
 }
 
-// Release implements nn.BufferReleaser: lib/nn hands back a buffer it knows is dead (a gradient
+// Release implements backend.BufferReleaser: lib/nn hands back a buffer it knows is dead (a gradient
 // Backward has consumed), and its block goes back to the allocator at once instead of when the
 // garbage collector finds it. Kernels already queued that read it run before any reuse (one
 // stream). Using the buffer afterwards panics.
-func (be *Backend) Release(b nn.Buffer) {
+func (be *Backend) Release(b backend.Buffer) {
 	gb, ok := b.(*buffer)
 	if !ok || gb == nil || gb.ptr == 0 || gb.be != be {
 		return
@@ -89,7 +89,7 @@ func (be *Backend) scratch(n int) (uintptr, func()) {
 }
 
 // dev returns the device pointer of a buffer (0 for nil), checking that it belongs to this backend.
-func (be *Backend) dev(b nn.Buffer) uintptr {
+func (be *Backend) dev(b backend.Buffer) uintptr {
 	if b == nil {
 		return 0
 	}
@@ -107,7 +107,7 @@ func (be *Backend) dev(b nn.Buffer) uintptr {
 }
 
 // isNil reports whether an optional buffer argument is absent (a nil interface or a nil *buffer).
-func isNil(b nn.Buffer) bool {
+func isNil(b backend.Buffer) bool {
 	if b == nil {
 		return true
 	}
@@ -118,17 +118,17 @@ func isNil(b nn.Buffer) bool {
 func (be *Backend) grid(n int) int { return gridFor(n, threadsElementwise, be.d.info.SMs*32) }
 
 // Alloc returns a zero-filled buffer of n elements.
-func (be *Backend) Alloc(n int) nn.Buffer {
+func (be *Backend) Alloc(n int) backend.Buffer {
 	b := be.alloc(n)
 	be.d.memsetAsync(b.ptr, 0, n)
 	return b
 }
 
-// AllocUninit implements nn.UninitAllocator: a buffer whose contents are whatever its memory held,
+// AllocUninit implements backend.UninitAllocator: a buffer whose contents are whatever its memory held,
 // for outputs that a kernel overwrites entirely, which saves Alloc's fill (a pass over the memory).
 // With poisonUninit set (the tests do) it is filled with NaN instead, so that an op which leaves part
 // of such an output unwritten fails the comparisons with the CPU.
-func (be *Backend) AllocUninit(n int) nn.Buffer {
+func (be *Backend) AllocUninit(n int) backend.Buffer {
 	b := be.alloc(n)
 	if poisonUninit {
 		be.d.memsetAsync(b.ptr, math.Float32bits(float32(math.NaN())), n)
@@ -140,7 +140,7 @@ func (be *Backend) AllocUninit(n int) nn.Buffer {
 var poisonUninit = false
 
 // FromHost returns a new buffer holding a copy of v (queued: it returns before the copy is done).
-func (be *Backend) FromHost(v []float32) nn.Buffer {
+func (be *Backend) FromHost(v []float32) backend.Buffer {
 	b := be.alloc(len(v))
 	if len(v) > 0 {
 		owned := slices.Clone(v) // the caller may change v once we return; the copy is queued
@@ -150,7 +150,7 @@ func (be *Backend) FromHost(v []float32) nn.Buffer {
 }
 
 // ToHost copies src into dst after every queued kernel has finished.
-func (be *Backend) ToHost(dst []float32, src nn.Buffer) {
+func (be *Backend) ToHost(dst []float32, src backend.Buffer) {
 	if len(dst) != src.Len() {
 		panic(fmt.Errorf("gpu: ToHost: %d destination values for a buffer of %d", len(dst), src.Len()))
 	}
@@ -165,12 +165,12 @@ func (be *Backend) ToHost(dst []float32, src nn.Buffer) {
 }
 
 // Fill sets every element of dst to v.
-func (be *Backend) Fill(dst nn.Buffer, v float32) {
+func (be *Backend) Fill(dst backend.Buffer, v float32) {
 	be.d.memsetAsync(be.dev(dst), math.Float32bits(v), dst.Len())
 }
 
 // Axpy computes dst += alpha·x.
-func (be *Backend) Axpy(dst nn.Buffer, alpha float32, x nn.Buffer) {
+func (be *Backend) Axpy(dst backend.Buffer, alpha float32, x backend.Buffer) {
 	n := dst.Len()
 	if n == 0 {
 		return
@@ -181,7 +181,7 @@ func (be *Backend) Axpy(dst nn.Buffer, alpha float32, x nn.Buffer) {
 }
 
 // fits32 panics unless every buffer can be indexed with 32-bit ints, as the strided kernels do.
-func fits32(op string, bufs ...nn.Buffer) {
+func fits32(op string, bufs ...backend.Buffer) {
 	for _, b := range bufs {
 		if b.Len() > math.MaxInt32 {
 			panic(fmt.Errorf("gpu: %s: a buffer of %d elements is too large for 32-bit indexing", op, b.Len()))
@@ -190,7 +190,7 @@ func fits32(op string, bufs ...nn.Buffer) {
 }
 
 // Gather writes (or with accumulate adds) src[offset + Σ idx[i]·strides[i]] into contiguous dst.
-func (be *Backend) Gather(dst nn.Buffer, shape []int, src nn.Buffer, offset int, strides []int, accumulate bool) {
+func (be *Backend) Gather(dst backend.Buffer, shape []int, src backend.Buffer, offset int, strides []int, accumulate bool) {
 	fits32("gather", dst, src)
 	s := newStrided("gather", shape, strides, nil)
 	if s.n == 0 {
@@ -202,7 +202,7 @@ func (be *Backend) Gather(dst nn.Buffer, shape []int, src nn.Buffer, offset int,
 }
 
 // Scatter adds contiguous src into dst[offset + Σ idx[i]·strides[i]].
-func (be *Backend) Scatter(dst nn.Buffer, offset int, strides []int, src nn.Buffer, shape []int) {
+func (be *Backend) Scatter(dst backend.Buffer, offset int, strides []int, src backend.Buffer, shape []int) {
 	fits32("scatter", dst, src)
 	s := newStrided("scatter", shape, strides, nil)
 	if s.n == 0 {
@@ -214,7 +214,7 @@ func (be *Backend) Scatter(dst nn.Buffer, offset int, strides []int, src nn.Buff
 }
 
 // Unary computes dst = op(x, p).
-func (be *Backend) Unary(op nn.UnaryOp, dst, x nn.Buffer, p float32) {
+func (be *Backend) Unary(op backend.UnaryOp, dst, x backend.Buffer, p float32) {
 	n := dst.Len()
 	if n == 0 {
 		return
@@ -225,7 +225,7 @@ func (be *Backend) Unary(op nn.UnaryOp, dst, x nn.Buffer, p float32) {
 }
 
 // UnaryGrad computes dx += dy·op'(x), given y = op(x, p).
-func (be *Backend) UnaryGrad(op nn.UnaryOp, dx, x, y, dy nn.Buffer, p float32) {
+func (be *Backend) UnaryGrad(op backend.UnaryOp, dx, x, y, dy backend.Buffer, p float32) {
 	n := dx.Len()
 	if n == 0 {
 		return
@@ -236,7 +236,7 @@ func (be *Backend) UnaryGrad(op nn.UnaryOp, dx, x, y, dy nn.Buffer, p float32) {
 }
 
 // Binary computes dst = a op b over shape with strides (0 on broadcast axes).
-func (be *Backend) Binary(op nn.BinaryOp, dst nn.Buffer, shape []int, x nn.Buffer, xStrides []int, y nn.Buffer, yStrides []int) {
+func (be *Backend) Binary(op backend.BinaryOp, dst backend.Buffer, shape []int, x backend.Buffer, xStrides []int, y backend.Buffer, yStrides []int) {
 	fits32("binary", dst, x, y)
 	s := newStrided("binary "+op.String(), shape, xStrides, yStrides)
 	if s.n == 0 {
@@ -253,13 +253,13 @@ func (be *Backend) Binary(op nn.BinaryOp, dst nn.Buffer, shape []int, x nn.Buffe
 }
 
 // Reduce computes dst[o, i] = reduce over j of x[o, j, i].
-func (be *Backend) Reduce(op nn.ReduceOp, dst, x nn.Buffer, outer, n, inner int) {
+func (be *Backend) Reduce(op backend.ReduceOp, dst, x backend.Buffer, outer, n, inner int) {
 	if outer*inner == 0 {
 		return
 	}
 	if n == 0 {
 		v := float32(0)
-		if op == nn.ReduceMax {
+		if op == backend.ReduceMax {
 			v = float32(math.Inf(-1))
 		}
 		be.Fill(dst, v)
@@ -277,7 +277,7 @@ func (be *Backend) Reduce(op nn.ReduceOp, dst, x nn.Buffer, outer, n, inner int)
 
 // MatMul computes batch products dst[b] (+)= op(a[b])·op(b[b]) through cuBLAS when it is loaded,
 // else the tiled PTX GEMM.
-func (be *Backend) MatMul(dst, a, b nn.Buffer, batch, m, n, k int, transA, transB bool, strideA, strideB int, accumulate bool) {
+func (be *Backend) MatMul(dst, a, b backend.Buffer, batch, m, n, k int, transA, transB bool, strideA, strideB int, accumulate bool) {
 	if batch == 0 || m == 0 || n == 0 {
 		return
 	}
@@ -318,7 +318,7 @@ func (be *Backend) MatMul(dst, a, b nn.Buffer, batch, m, n, k int, transA, trans
 }
 
 // Softmax computes dst = softmax (or log-softmax) of each row.
-func (be *Backend) Softmax(dst, x nn.Buffer, rows, cols int, log bool) {
+func (be *Backend) Softmax(dst, x backend.Buffer, rows, cols int, log bool) {
 	if rows*cols == 0 {
 		return
 	}
@@ -328,7 +328,7 @@ func (be *Backend) Softmax(dst, x nn.Buffer, rows, cols int, log bool) {
 }
 
 // SoftmaxGrad computes dx += the gradient through softmax (or log-softmax).
-func (be *Backend) SoftmaxGrad(dx, y, dy nn.Buffer, rows, cols int, log bool) {
+func (be *Backend) SoftmaxGrad(dx, y, dy backend.Buffer, rows, cols int, log bool) {
 	if rows*cols == 0 {
 		return
 	}
@@ -360,7 +360,7 @@ func (be *Backend) targetsToDevice(op string, targets []int32, rows, cols int, i
 }
 
 // CrossEntropy computes lse per row and the mean loss over rows not ignored; it returns their count.
-func (be *Backend) CrossEntropy(loss, lse, logits nn.Buffer, targets []int32, rows, cols int, ignore int32) int {
+func (be *Backend) CrossEntropy(loss, lse, logits backend.Buffer, targets []int32, rows, cols int, ignore int32) int {
 	if rows == 0 {
 		be.Fill(loss, 0)
 		return 0
@@ -383,7 +383,7 @@ func (be *Backend) CrossEntropy(loss, lse, logits nn.Buffer, targets []int32, ro
 }
 
 // CrossEntropyGrad computes dlogits += scale·(softmax(x) − onehot(target)) for rows not ignored.
-func (be *Backend) CrossEntropyGrad(dlogits, logits, lse nn.Buffer, targets []int32, rows, cols int, ignore int32, scale float32) {
+func (be *Backend) CrossEntropyGrad(dlogits, logits, lse backend.Buffer, targets []int32, rows, cols int, ignore int32, scale float32) {
 	if rows*cols == 0 {
 		return
 	}
@@ -395,7 +395,7 @@ func (be *Backend) CrossEntropyGrad(dlogits, logits, lse nn.Buffer, targets []in
 }
 
 // LayerNorm normalises each row of x (gain and bias may be nil), storing mean and rstd.
-func (be *Backend) LayerNorm(y, mean, rstd, x, gain, bias nn.Buffer, rows, cols int, eps float32) {
+func (be *Backend) LayerNorm(y, mean, rstd, x, gain, bias backend.Buffer, rows, cols int, eps float32) {
 	if rows*cols == 0 {
 		return
 	}
@@ -405,7 +405,7 @@ func (be *Backend) LayerNorm(y, mean, rstd, x, gain, bias nn.Buffer, rows, cols 
 }
 
 // devOpt is dev for an optional buffer.
-func (be *Backend) devOpt(b nn.Buffer) uintptr {
+func (be *Backend) devOpt(b backend.Buffer) uintptr {
 	if isNil(b) {
 		return 0
 	}
@@ -413,7 +413,7 @@ func (be *Backend) devOpt(b nn.Buffer) uintptr {
 }
 
 // LayerNormGrad computes dx += ∂L/∂x and, where not nil, dgain += ∂L/∂gain and dbias += ∂L/∂bias.
-func (be *Backend) LayerNormGrad(dx, dgain, dbias, dy, x, mean, rstd, gain nn.Buffer, rows, cols int) {
+func (be *Backend) LayerNormGrad(dx, dgain, dbias, dy, x, mean, rstd, gain backend.Buffer, rows, cols int) {
 	if rows*cols == 0 {
 		return
 	}
@@ -444,7 +444,7 @@ func (be *Backend) indicesToDevice(op string, idx []int32, rows int) (uintptr, f
 }
 
 // Embedding copies rows idx[i] of the table into row i of dst.
-func (be *Backend) Embedding(dst, table nn.Buffer, idx []int32, dim int) {
+func (be *Backend) Embedding(dst, table backend.Buffer, idx []int32, dim int) {
 	if len(idx) == 0 || dim == 0 {
 		return
 	}
@@ -456,7 +456,7 @@ func (be *Backend) Embedding(dst, table nn.Buffer, idx []int32, dim int) {
 }
 
 // EmbeddingGrad adds row i of dy into row idx[i] of dtable.
-func (be *Backend) EmbeddingGrad(dtable, dy nn.Buffer, idx []int32, dim int) {
+func (be *Backend) EmbeddingGrad(dtable, dy backend.Buffer, idx []int32, dim int) {
 	if len(idx) == 0 || dim == 0 {
 		return
 	}
@@ -468,7 +468,7 @@ func (be *Backend) EmbeddingGrad(dtable, dy nn.Buffer, idx []int32, dim int) {
 }
 
 // MaskedFill computes dst = value where mask ≠ 0 and x elsewhere.
-func (be *Backend) MaskedFill(dst nn.Buffer, shape []int, x nn.Buffer, xStrides []int, mask nn.Buffer, maskStrides []int, value float32) {
+func (be *Backend) MaskedFill(dst backend.Buffer, shape []int, x backend.Buffer, xStrides []int, mask backend.Buffer, maskStrides []int, value float32) {
 	fits32("masked_fill", dst, x, mask)
 	s := newStrided("masked_fill", shape, xStrides, maskStrides)
 	if s.n == 0 {
@@ -480,7 +480,7 @@ func (be *Backend) MaskedFill(dst nn.Buffer, shape []int, x nn.Buffer, xStrides 
 }
 
 // AdamW updates p in place from g and the moments m, v.
-func (be *Backend) AdamW(p, g, m, v nn.Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32) {
+func (be *Backend) AdamW(p, g, m, v backend.Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32) {
 	n := p.Len()
 	if n == 0 {
 		return

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/lib/nn/nntest"
 )
 
 func envInt(name string, def int) int {
@@ -71,11 +72,11 @@ func TestGPUTrainBench(t *testing.T) {
 				t.Fatal(err)
 			}
 		} else {
-			x, y = batch(uint64(it), B, T, vocab)
+			x, y = nntest.Batch(uint64(it), B, T, vocab)
 		}
 		opt.SetLR(float32(nn.CosineLR(it, 100, 5000, 1e-3, 1e-4)))
 		t0 := time.Now()
-		loss = trainStep(m, opt, x, y, B, T) // ends with loss.Item(): the GPU has finished the step
+		loss = nntest.TrainStep(m, opt, x, y, B, T) // ends with loss.Item(): the GPU has finished the step
 		if err := Sync(); err != nil {
 			t.Fatal(err)
 		}

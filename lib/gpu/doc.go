@@ -1,5 +1,5 @@
 // Package gpu is lib/nn's CUDA backend: the same primitive kernels as the CPU reference backend,
-// run on an NVIDIA GPU, behind the nn.Backend interface.
+// run on an NVIDIA GPU, behind the backend.Backend interface.
 //
 // Use it by registering it and moving tensors (a model's parameters, its inputs) to "cuda":
 //
@@ -48,13 +48,13 @@
 // current. Backend methods queue kernel launches to it through a channel and return at once; everything
 // runs in order on one stream, and reading a result (ToHost: Tensor.Data, Item) waits. A failed launch is
 // reported by the next synchronous call. Device memory comes from a caching allocator with size classes
-// (sizeClass); a buffer returns to its free list when lib/nn releases it (nn.BufferReleaser) or when the
+// (sizeClass); a buffer returns to its free list when lib/nn releases it (backend.BufferReleaser) or when the
 // garbage collector finds it unreachable. The allocator prompts collections as GOGC=100 paces the heap:
 // when the memory in use grows past twice what the last collection left live, and before it reports the
 // device full.
 // SetMemoryLimit (or NOTMAGIC_GPU_MEMORY, e.g. "16G" or "25%") caps what it holds, for sharing a GPU.
 // NOTMAGIC_CUDA_DEVICE picks the device (default 0); NOTMAGIC_LIBCUDA names a driver library other than
-// libcuda.so.1. Beyond nn.Backend the backend implements lib/nn's optional extensions DropoutMasker
+// libcuda.so.1. Beyond backend.Backend the backend implements lib/nn's optional extensions DropoutMasker
 // (masks from a counter-based hash of a seed, so nothing is copied from the host), FusedCausalSoftmax
 // (scale, causal mask, softmax and dropout of the attention weights in one pass, the mask redrawn from
 // its seed in the backward pass) and UninitAllocator (no fill for outputs a kernel overwrites).

@@ -3,7 +3,7 @@ package gpu
 import (
 	"fmt"
 
-	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/lib/nn/backend"
 )
 
 // DropoutMask fills mask with a dropout mask drawn on the GPU: each element is 1/(1−p) with
@@ -11,10 +11,10 @@ import (
 // hash of seed and the element's index, so that the same seed gives the same mask on every GPU.
 // Drawing the mask on the device saves generating it on the host and copying it over, which for the
 // attention weights of the recipe's GPU configuration is 25 million values per layer and step.
-// It is not part of nn.Backend yet; lib/nn can use it through a type assertion:
+// It is not part of backend.Backend yet; lib/nn can use it through a type assertion:
 //
-//	if d, ok := be.(interface{ DropoutMask(nn.Buffer, float32, uint64) }); ok { d.DropoutMask(mask, p, seed) }
-func (be *Backend) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
+//	if d, ok := be.(interface{ DropoutMask(backend.Buffer, float32, uint64) }); ok { d.DropoutMask(mask, p, seed) }
+func (be *Backend) DropoutMask(mask backend.Buffer, p float32, seed uint64) {
 	if p < 0 || p >= 1 {
 		panic(fmt.Errorf("gpu: dropout probability %v must be in [0, 1)", p))
 	}
@@ -27,21 +27,21 @@ func (be *Backend) DropoutMask(mask nn.Buffer, p float32, seed uint64) {
 	be.d.launch1(kDropoutMask, be.grid(n), threadsElementwise, &a)
 }
 
-// CausalSoftmax implements nn.FusedCausalSoftmax: the attention softmax with its scale, causal mask
+// CausalSoftmax implements backend.FusedCausalSoftmax: the attention softmax with its scale, causal mask
 // and dropout in one pass over the scores (kernels/nn.cu), instead of the five passes and four
 // T×T-sized tensors per layer of scale, mask, softmax, mask draw and multiply.
-func (be *Backend) CausalSoftmax(out, y, x nn.Buffer, rows, T int, scale, p float32, seed uint64) {
+func (be *Backend) CausalSoftmax(out, y, x backend.Buffer, rows, T int, scale, p float32, seed uint64) {
 	be.causalSoftmax(kCausalSoftmax, out, y, x, rows, T, scale, p, seed)
 }
 
-// CausalSoftmaxGrad implements nn.FusedCausalSoftmax: dx = the gradient through CausalSoftmax.
-func (be *Backend) CausalSoftmaxGrad(dx, y, dout nn.Buffer, rows, T int, scale, p float32, seed uint64) {
+// CausalSoftmaxGrad implements backend.FusedCausalSoftmax: dx = the gradient through CausalSoftmax.
+func (be *Backend) CausalSoftmaxGrad(dx, y, dout backend.Buffer, rows, T int, scale, p float32, seed uint64) {
 	be.causalSoftmax(kCausalSoftmaxGrad, dx, y, dout, rows, T, scale, p, seed)
 }
 
 // causalSoftmax checks the arguments of either causal softmax kernel (three buffers of rows·T values)
 // and launches it, one block per row.
-func (be *Backend) causalSoftmax(k kernelID, b0, b1, b2 nn.Buffer, rows, T int, scale, p float32, seed uint64) {
+func (be *Backend) causalSoftmax(k kernelID, b0, b1, b2 backend.Buffer, rows, T int, scale, p float32, seed uint64) {
 	checkCausal(k.String(), rows, T, p, b0, b1, b2)
 	if rows == 0 {
 		return
@@ -51,7 +51,7 @@ func (be *Backend) causalSoftmax(k kernelID, b0, b1, b2 nn.Buffer, rows, T int, 
 	be.d.launch1(k, rowGrid(rows), rowThreads(T), &a)
 }
 
-func checkCausal(op string, rows, T int, p float32, bufs ...nn.Buffer) {
+func checkCausal(op string, rows, T int, p float32, bufs ...backend.Buffer) {
 	if p < 0 || p >= 1 {
 		panic(fmt.Errorf("gpu: %s: dropout probability %v must be in [0, 1)", op, p))
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/lib/nn/backend"
+	"github.com/notmagic/notmagic/lib/nn/nntest"
 )
 
 var (
@@ -66,24 +68,24 @@ func TestEmulatedDevice(t *testing.T) {
 		t.Fatalf("unexpected device %v", info)
 	}
 	start := time.Now()
-	for _, c := range opCases() {
-		if strings.Contains(c.name, "70000") { // 65535 blocks of 256 fibers: minutes in the emulator
+	for _, c := range nntest.OpCases() {
+		if strings.Contains(c.Name, "70000") { // 65535 blocks of 256 fibers: minutes in the emulator
 			continue
 		}
-		compareOp(t, be, c)
+		nntest.CompareOp(t, be, c)
 	}
 	for _, blas := range []bool{false, true} {
 		be.d.useBlas.Store(blas)
-		for _, c := range matmulCases() {
-			compareOp(t, be, c)
+		for _, c := range nntest.MatMulCases() {
+			nntest.CompareOp(t, be, c)
 		}
 	}
 	be.d.useBlas.Store(true)
 	t.Logf("op cases: %v", time.Since(start))
 	checkDropoutMask(t, be)
 	checkDropoutAndClip(t, "cudaemu")
-	checkAutograd(t, "cudaemu")
-	checkGPTStep(t, "cudaemu")
+	nntest.CheckAutograd(t, "cudaemu")
+	nntest.CheckGPTStep(t, "cudaemu")
 	s := be.d.alloc.Stats()
 	t.Logf("total %v; allocator %+v", time.Since(start), s)
 	if s.Hits == 0 {
@@ -138,7 +140,7 @@ func TestEmulatedMemoryLimit(t *testing.T) {
 	defer func() { a.mu.Lock(); a.gcMin = gcMinBytes; a.mu.Unlock() }()
 	a.setLimit(0, total)
 	base = fresh()
-	live := make([]nn.Buffer, 8)
+	live := make([]backend.Buffer, 8)
 	for i := range live {
 		live[i] = be.Alloc(1 << 18)
 	}
@@ -156,12 +158,12 @@ func TestEmulatedMemoryLimit(t *testing.T) {
 
 	a.setLimit(0, total)
 	base = fresh()
-	checkGPTStep(t, "cudaemu")
+	nntest.CheckGPTStep(t, "cudaemu")
 	needed := a.Stats().Peak - base
 	base = fresh()
 	limit = base + needed
 	a.setLimit(limit, total)
-	checkGPTStep(t, "cudaemu")
+	nntest.CheckGPTStep(t, "cudaemu")
 	if s := a.Stats(); s.Peak > limit {
 		t.Errorf("GPT steps: peak %d bytes, over the %d-byte limit", s.Peak, limit)
 	}

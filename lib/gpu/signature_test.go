@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/notmagic/notmagic/lib/nn"
+	"github.com/notmagic/notmagic/lib/nn/nntest"
 )
 
 // recordingDevice returns a device with no driver behind it: launches and other jobs are collected
@@ -54,9 +55,9 @@ func TestLaunchSignatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	be, finish := recordingDevice()
-	cases := append(opCases(), matmulCases()...)
+	cases := append(nntest.OpCases(), nntest.MatMulCases()...)
 	for _, c := range cases {
-		c.run(be)
+		c.Run(be)
 	}
 	be.DropoutMask(be.Alloc(1000), 0.2, 7)
 	be.CausalSoftmax(be.Alloc(2*5*5), be.Alloc(2*5*5), be.Alloc(2*5*5), 10, 5, 0.5, 0.1, 3)

@@ -3,26 +3,14 @@ package nn
 import (
 	"math"
 
+	"github.com/notmagic/notmagic/lib/nn/backend"
 	"github.com/notmagic/notmagic/lib/nn/gemm"
 )
-
-// FusedAttention is an optional Backend extension: causal multi-head attention straight from the
-// packed QKV projection, without splitting heads into separate tensors. A backend that does not
-// implement it gets the composed path (matmul, mask, softmax, matmul); CausalSelfAttention uses
-// it when attention dropout is off.
-type FusedAttention interface {
-	// CausalAttention reads qkv [B, T, 3·H·D] (rows q | k | v, each H heads of D) and writes
-	// y [B, T, H·D] = softmax(scale·q·kᵀ + causal mask)·v per head, and the probabilities
-	// att [B, H, T, T] (zero above the diagonal) for the backward pass.
-	CausalAttention(y, att, qkv Buffer, B, T, H, D int, scale float32)
-	// CausalAttentionGrad computes dqkv += the gradient through CausalAttention given dy, att and qkv.
-	CausalAttentionGrad(dqkv, dy, att, qkv Buffer, B, T, H, D int, scale float32)
-}
 
 // causalAttention is the fused op on a backend implementing FusedAttention: qkv [B, T, 3C] → y [B, T, C]
 // and, when keep is set, the detached attention probabilities [B, H, T, T] (nil otherwise: their
 // storage then goes back to the backend after the backward pass).
-func causalAttention(fa FusedAttention, qkv *Tensor, heads int, keep bool) (y, att *Tensor) {
+func causalAttention(fa backend.FusedAttention, qkv *Tensor, heads int, keep bool) (y, att *Tensor) {
 	B, T, C3 := qkv.shape[0], qkv.shape[1], qkv.shape[2]
 	C := C3 / 3
 	D := C / heads
@@ -50,7 +38,7 @@ func attentionBack(out, g *Tensor) {
 	if qkv.requiresGrad {
 		be := out.backend()
 		d := empty(be, qkv.shape)
-		be.(FusedAttention).CausalAttentionGrad(d.buf, g.buf, probs, qkv.buf, nd.batch, nd.rows, nd.cols, nd.inner, nd.scale)
+		be.(backend.FusedAttention).CausalAttentionGrad(d.buf, g.buf, probs, qkv.buf, nd.batch, nd.rows, nd.cols, nd.inner, nd.scale)
 		accumulate(qkv, d, true)
 	}
 	if !nd.keep {
@@ -155,23 +143,9 @@ func (k attentionGradKernel) run(lo, hi int) {
 	}
 }
 
-// FusedCausalSoftmax is an optional Backend extension for attention with dropout, where
-// FusedAttention does not apply: the softmax of the scaled, causally masked scores and the dropout of
-// its result in one pass, with the dropout mask redrawn from its seed in the backward pass instead of
-// stored. x, y and out hold rows = n·T rows of T values (n blocks of T×T scores); row r is position
-// r mod T, which sees the columns j ≤ r mod T.
-type FusedCausalSoftmax interface {
-	// CausalSoftmax writes y = softmax(scale·x) over each row's visible columns (0 elsewhere) and,
-	// when p > 0, out = y with each element dropped with probability p (drawn from seed and the
-	// element's index) and the rest scaled by 1/(1−p). With p == 0, out and y are the same buffer.
-	CausalSoftmax(out, y, x Buffer, rows, T int, scale, p float32, seed uint64)
-	// CausalSoftmaxGrad writes (does not add) dx = the gradient through CausalSoftmax given y and dout.
-	CausalSoftmaxGrad(dx, y, dout Buffer, rows, T int, scale, p float32, seed uint64)
-}
-
 // causalSoftmax applies a FusedCausalSoftmax to scores [..., T, T]: it returns the attention weights
 // after dropout p (in the graph) and before it (detached, for plotting).
-func causalSoftmax(fs FusedCausalSoftmax, scores *Tensor, scale, p float32) (out, probs *Tensor) {
+func causalSoftmax(fs backend.FusedCausalSoftmax, scores *Tensor, scale, p float32) (out, probs *Tensor) {
 	T := scores.shape[len(scores.shape)-1]
 	rows := scores.Len() / max(T, 1)
 	be := scores.backend()

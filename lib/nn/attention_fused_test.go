@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
 )
 
 // composedAttention is the reference: the head split, masked softmax and merge as separate ops.
@@ -28,7 +30,7 @@ func TestFusedAttention(t *testing.T) {
 			C := s.H * s.D
 			x := Randn(s.B, s.T, 3*C).MulScalar(2).Detach().SetRequiresGrad(true)
 			r := Randn(s.B, s.T, C)
-			y, att := causalAttention(CPU.(FusedAttention), x, s.H, true)
+			y, att := causalAttention(CPU.(backend.FusedAttention), x, s.H, true)
 			y.Mul(r).Sum().Backward()
 			g := x.Grad().Data()
 			x.ZeroGrad()

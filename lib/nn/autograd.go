@@ -1,6 +1,10 @@
 package nn
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
+)
 
 // node is one recorded operation of the graph: its inputs and how to send a gradient back to them.
 // It lives in its output tensor (Tensor.nd). An op sends the gradient back either through a closure
@@ -14,16 +18,16 @@ type node struct {
 	back     func(out, g *Tensor)
 
 	// What back needs, by op; each op's record call fills the fields it names.
-	bufs             [2]Buffer // cross_entropy: the log-sum-exp; layer_norm: mean and 1/std; attention: the probabilities
-	batch, rows      int       // matmul_t, attention: the batch; cross_entropy, layer_norm: the rows; matmul_t: m; attention: T
-	cols, inner      int       // matmul_t: n and k; cross_entropy, layer_norm, embedding: the row width; attention: heads and head size
-	strideA, strideB int       // matmul_t: the operands' batch strides
-	ignore, count    int       // cross_entropy: the ignored target and the number of rows that count
-	binop            BinaryOp  // binary ops: which
-	hasGain          bool      // layer_norm: inputs[1] is the gain
-	scale            float32   // attention: the scores' scale
-	idx              *[]int32  // cross_entropy, embedding: the targets or ids (from int32Scratch; returned by back)
-	keep             bool      // attention: the probabilities were handed to the caller (not recycled)
+	bufs             [2]Buffer        // cross_entropy: the log-sum-exp; layer_norm: mean and 1/std; attention: the probabilities
+	batch, rows      int              // matmul_t, attention: the batch; cross_entropy, layer_norm: the rows; matmul_t: m; attention: T
+	cols, inner      int              // matmul_t: n and k; cross_entropy, layer_norm, embedding: the row width; attention: heads and head size
+	strideA, strideB int              // matmul_t: the operands' batch strides
+	ignore, count    int              // cross_entropy: the ignored target and the number of rows that count
+	binop            backend.BinaryOp // binary ops: which
+	hasGain          bool             // layer_norm: inputs[1] is the gain
+	scale            float32          // attention: the scores' scale
+	idx              *[]int32         // cross_entropy, embedding: the targets or ids (from int32Scratch; returned by back)
+	keep             bool             // attention: the probabilities were handed to the caller (not recycled)
 }
 
 // run sends g, the gradient of out, back to the node's inputs.

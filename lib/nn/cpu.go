@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/notmagic/notmagic/lib/nn/backend"
 	"github.com/notmagic/notmagic/lib/nn/gemm"
 )
 
@@ -153,35 +154,35 @@ func (cpuBackend) Scatter(dst Buffer, offset int, strides []int, src Buffer, sha
 	walk(shape, offset, strides, func(i, j int) { d[j] += s[i] })
 }
 
-func (cpuBackend) Unary(op UnaryOp, dst, x Buffer, p float32) {
+func (cpuBackend) Unary(op backend.UnaryOp, dst, x Buffer, p float32) {
 	d, s := host(dst), host(x)
 	s = s[:len(d)]
 	switch op {
-	case OpNeg:
+	case backend.OpNeg:
 		for i, v := range s {
 			d[i] = -v
 		}
-	case OpExp:
+	case backend.OpExp:
 		for i, v := range s {
 			d[i] = float32(math.Exp(float64(v)))
 		}
-	case OpLog:
+	case backend.OpLog:
 		for i, v := range s {
 			d[i] = float32(math.Log(float64(v)))
 		}
-	case OpSqrt:
+	case backend.OpSqrt:
 		for i, v := range s {
 			d[i] = float32(math.Sqrt(float64(v)))
 		}
-	case OpTanh:
+	case backend.OpTanh:
 		for i, v := range s {
 			d[i] = float32(math.Tanh(float64(v)))
 		}
-	case OpSigmoid:
+	case backend.OpSigmoid:
 		for i, v := range s {
 			d[i] = float32(1 / (1 + math.Exp(-float64(v))))
 		}
-	case OpReLU:
+	case backend.OpReLU:
 		for i, v := range s {
 			if v > 0 {
 				d[i] = v
@@ -189,7 +190,7 @@ func (cpuBackend) Unary(op UnaryOp, dst, x Buffer, p float32) {
 				d[i] = 0
 			}
 		}
-	case OpGELU: // the same values as geluWithGrad's, the derivative going to scratch
+	case backend.OpGELU: // the same values as geluWithGrad's, the derivative going to scratch
 		parallelRange(len(d), parallelMin/8, func(lo, hi int) {
 			var scratch [geluChunk]float32
 			for c := lo; c < hi; c += geluChunk {
@@ -197,23 +198,23 @@ func (cpuBackend) Unary(op UnaryOp, dst, x Buffer, p float32) {
 				geluBlock(d[c:e], scratch[:e-c], s[c:e])
 			}
 		})
-	case OpPow:
+	case backend.OpPow:
 		for i, v := range s {
 			d[i] = float32(math.Pow(float64(v), float64(p)))
 		}
-	case OpAddScalar:
+	case backend.OpAddScalar:
 		for i, v := range s {
 			d[i] = v + p
 		}
-	case OpMulScalar:
+	case backend.OpMulScalar:
 		for i, v := range s {
 			d[i] = v * p
 		}
-	case OpAbs:
+	case backend.OpAbs:
 		for i, v := range s {
 			d[i] = float32(math.Abs(float64(v)))
 		}
-	case OpClamp:
+	case backend.OpClamp:
 		for i, v := range s {
 			d[i] = max(v, p)
 		}
@@ -222,41 +223,41 @@ func (cpuBackend) Unary(op UnaryOp, dst, x Buffer, p float32) {
 	}
 }
 
-func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
+func (cpuBackend) UnaryGrad(op backend.UnaryOp, dx, x, y, dy Buffer, p float32) {
 	gx, xs, ys, g := host(dx), host(x), host(y), host(dy)
 	g = g[:len(gx)]
 	switch op {
-	case OpNeg:
+	case backend.OpNeg:
 		for i, v := range g {
 			gx[i] -= v
 		}
-	case OpExp:
+	case backend.OpExp:
 		for i, v := range g {
 			gx[i] += v * ys[i]
 		}
-	case OpLog:
+	case backend.OpLog:
 		for i, v := range g {
 			gx[i] += v / xs[i]
 		}
-	case OpSqrt:
+	case backend.OpSqrt:
 		for i, v := range g {
 			gx[i] += v * 0.5 / ys[i]
 		}
-	case OpTanh:
+	case backend.OpTanh:
 		for i, v := range g {
 			gx[i] += v * (1 - ys[i]*ys[i])
 		}
-	case OpSigmoid:
+	case backend.OpSigmoid:
 		for i, v := range g {
 			gx[i] += v * ys[i] * (1 - ys[i])
 		}
-	case OpReLU:
+	case backend.OpReLU:
 		for i, v := range g {
 			if xs[i] > 0 {
 				gx[i] += v
 			}
 		}
-	case OpGELU: // the derivative as geluWithGrad computes it
+	case backend.OpGELU: // the derivative as geluWithGrad computes it
 		parallelRange(len(g), parallelMin/8, func(lo, hi int) {
 			var y, d [geluChunk]float32
 			for c := lo; c < hi; c += geluChunk {
@@ -267,22 +268,22 @@ func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
 				}
 			}
 		})
-	case OpPow:
+	case backend.OpPow:
 		if p == 0 { // x⁰ = 1 is constant (and 0·0⁻¹ would be NaN at x = 0)
 			break
 		}
 		for i, v := range g {
 			gx[i] += v * p * float32(math.Pow(float64(xs[i]), float64(p-1)))
 		}
-	case OpAddScalar:
+	case backend.OpAddScalar:
 		for i, v := range g {
 			gx[i] += v
 		}
-	case OpMulScalar:
+	case backend.OpMulScalar:
 		for i, v := range g {
 			gx[i] += v * p
 		}
-	case OpAbs:
+	case backend.OpAbs:
 		for i, v := range g {
 			switch {
 			case xs[i] > 0:
@@ -291,7 +292,7 @@ func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
 				gx[i] -= v
 			}
 		}
-	case OpClamp:
+	case backend.OpClamp:
 		for i, v := range g {
 			if xs[i] > p {
 				gx[i] += v
@@ -304,7 +305,7 @@ func (cpuBackend) UnaryGrad(op UnaryOp, dx, x, y, dy Buffer, p float32) {
 
 // binaryKernel is Binary's loop over contiguous operands of one size.
 type binaryKernel struct {
-	op        BinaryOp
+	op        backend.BinaryOp
 	d, as, bs []float32
 }
 
@@ -313,30 +314,30 @@ var binarySlot binaryKernel
 func (k binaryKernel) run(lo, hi int) {
 	d, as, bs := k.d[lo:hi], k.as[lo:hi], k.bs[lo:hi]
 	switch k.op {
-	case OpAdd:
+	case backend.OpAdd:
 		for i := range d {
 			d[i] = as[i] + bs[i]
 		}
-	case OpSub:
+	case backend.OpSub:
 		for i := range d {
 			d[i] = as[i] - bs[i]
 		}
-	case OpMul:
+	case backend.OpMul:
 		for i := range d {
 			d[i] = as[i] * bs[i]
 		}
-	case OpDiv:
+	case backend.OpDiv:
 		for i := range d {
 			d[i] = as[i] / bs[i]
 		}
-	case OpEq:
+	case backend.OpEq:
 		for i := range d {
 			d[i] = b2f(as[i] == bs[i])
 		}
 	}
 }
 
-func (cpuBackend) Binary(op BinaryOp, dst Buffer, shape []int, a Buffer, aStrides []int, b Buffer, bStrides []int) {
+func (cpuBackend) Binary(op backend.BinaryOp, dst Buffer, shape []int, a Buffer, aStrides []int, b Buffer, bStrides []int) {
 	d, as, bs := host(dst), host(a), host(b)
 	// Fast path: both contiguous and the same size.
 	if len(as) == len(d) && len(bs) == len(d) && contiguous(shape, aStrides) && contiguous(shape, bStrides) {
@@ -351,15 +352,15 @@ func (cpuBackend) Binary(op BinaryOp, dst Buffer, shape []int, a Buffer, aStride
 	for i := 0; i < n; i++ {
 		x, y := as[ja], bs[jb]
 		switch op {
-		case OpAdd:
+		case backend.OpAdd:
 			d[i] = x + y
-		case OpSub:
+		case backend.OpSub:
 			d[i] = x - y
-		case OpMul:
+		case backend.OpMul:
 			d[i] = x * y
-		case OpDiv:
+		case backend.OpDiv:
 			d[i] = x / y
-		case OpEq:
+		case backend.OpEq:
 			d[i] = b2f(x == y)
 		}
 		for ax := r - 1; ax >= 0; ax-- {
@@ -387,12 +388,12 @@ func contiguous(shape, strides []int) bool {
 	return true
 }
 
-func (cpuBackend) Reduce(op ReduceOp, dst, x Buffer, outer, n, inner int) {
+func (cpuBackend) Reduce(op backend.ReduceOp, dst, x Buffer, outer, n, inner int) {
 	d, s := host(dst), host(x)
 	for o := 0; o < outer; o++ {
 		out := d[o*inner : (o+1)*inner]
 		base := o * n * inner
-		if op == ReduceMax {
+		if op == backend.ReduceMax {
 			copy(out, s[base:base+inner])
 			for j := 1; j < n; j++ {
 				row := s[base+j*inner : base+(j+1)*inner]

@@ -9,91 +9,19 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/notmagic/notmagic/lib/nn/nntest"
+
 	"github.com/notmagic/notmagic/lib/nn"
 )
 
-// devBuf is a testdev buffer wrapping a CPU buffer.
-type devBuf struct{ nn.Buffer }
-
-func (devBuf) Backend() nn.Backend { return testDev }
-
-type devBackend struct{}
-
-var testDev nn.Backend = devBackend{}
+// testDev is the seam's test double (nntest.Wrap), registered as "testdev".
+var testDev = nntest.Wrap("testdev")
 
 func init() { nn.RegisterBackend(testDev) }
 
-// u unwraps a testdev buffer, refusing anything else (nil stays nil).
-func u(b nn.Buffer) nn.Buffer {
-	if b == nil {
-		return nil
-	}
-	d, ok := b.(devBuf)
-	if !ok {
-		panic(fmt.Sprintf("testdev: got a buffer of device %s", b.Backend().Name()))
-	}
-	return d.Buffer
-}
-
-func (devBackend) Name() string                      { return "testdev" }
-func (devBackend) Alloc(n int) nn.Buffer             { return devBuf{nn.CPU.Alloc(n)} }
-func (devBackend) FromHost(v []float32) nn.Buffer    { return devBuf{nn.CPU.FromHost(v)} }
-func (devBackend) ToHost(dst []float32, s nn.Buffer) { nn.CPU.ToHost(dst, u(s)) }
-func (devBackend) Fill(dst nn.Buffer, v float32)     { nn.CPU.Fill(u(dst), v) }
-func (devBackend) Axpy(dst nn.Buffer, alpha float32, x nn.Buffer) {
-	nn.CPU.Axpy(u(dst), alpha, u(x))
-}
-func (devBackend) Gather(dst nn.Buffer, shape []int, src nn.Buffer, offset int, strides []int, acc bool) {
-	nn.CPU.Gather(u(dst), shape, u(src), offset, strides, acc)
-}
-func (devBackend) Scatter(dst nn.Buffer, offset int, strides []int, src nn.Buffer, shape []int) {
-	nn.CPU.Scatter(u(dst), offset, strides, u(src), shape)
-}
-func (devBackend) Unary(op nn.UnaryOp, dst, x nn.Buffer, p float32) {
-	nn.CPU.Unary(op, u(dst), u(x), p)
-}
-func (devBackend) UnaryGrad(op nn.UnaryOp, dx, x, y, dy nn.Buffer, p float32) {
-	nn.CPU.UnaryGrad(op, u(dx), u(x), u(y), u(dy), p)
-}
-func (devBackend) Binary(op nn.BinaryOp, dst nn.Buffer, shape []int, a nn.Buffer, as []int, b nn.Buffer, bs []int) {
-	nn.CPU.Binary(op, u(dst), shape, u(a), as, u(b), bs)
-}
-func (devBackend) Reduce(op nn.ReduceOp, dst, x nn.Buffer, outer, n, inner int) {
-	nn.CPU.Reduce(op, u(dst), u(x), outer, n, inner)
-}
-func (devBackend) MatMul(dst, a, b nn.Buffer, batch, m, n, k int, ta, tb bool, sa, sb int, acc bool) {
-	nn.CPU.MatMul(u(dst), u(a), u(b), batch, m, n, k, ta, tb, sa, sb, acc)
-}
-func (devBackend) Softmax(dst, x nn.Buffer, rows, cols int, log bool) {
-	nn.CPU.Softmax(u(dst), u(x), rows, cols, log)
-}
-func (devBackend) SoftmaxGrad(dx, y, dy nn.Buffer, rows, cols int, log bool) {
-	nn.CPU.SoftmaxGrad(u(dx), u(y), u(dy), rows, cols, log)
-}
-func (devBackend) CrossEntropy(loss, lse, logits nn.Buffer, t []int32, rows, cols int, ignore int32) int {
-	return nn.CPU.CrossEntropy(u(loss), u(lse), u(logits), t, rows, cols, ignore)
-}
-func (devBackend) CrossEntropyGrad(dl, logits, lse nn.Buffer, t []int32, rows, cols int, ignore int32, scale float32) {
-	nn.CPU.CrossEntropyGrad(u(dl), u(logits), u(lse), t, rows, cols, ignore, scale)
-}
-func (devBackend) LayerNorm(y, mean, rstd, x, gain, bias nn.Buffer, rows, cols int, eps float32) {
-	nn.CPU.LayerNorm(u(y), u(mean), u(rstd), u(x), u(gain), u(bias), rows, cols, eps)
-}
-func (devBackend) LayerNormGrad(dx, dgain, dbias, dy, x, mean, rstd, gain nn.Buffer, rows, cols int) {
-	nn.CPU.LayerNormGrad(u(dx), u(dgain), u(dbias), u(dy), u(x), u(mean), u(rstd), u(gain), rows, cols)
-}
-func (devBackend) Embedding(dst, table nn.Buffer, idx []int32, dim int) {
-	nn.CPU.Embedding(u(dst), u(table), idx, dim)
-}
-func (devBackend) EmbeddingGrad(dt, dy nn.Buffer, idx []int32, dim int) {
-	nn.CPU.EmbeddingGrad(u(dt), u(dy), idx, dim)
-}
-func (devBackend) MaskedFill(dst nn.Buffer, shape []int, x nn.Buffer, xs []int, mask nn.Buffer, ms []int, v float32) {
-	nn.CPU.MaskedFill(u(dst), shape, u(x), xs, u(mask), ms, v)
-}
-func (devBackend) AdamW(p, g, m, v nn.Buffer, lr, b1, b2, eps, wd, bc1, bc2 float32) {
-	nn.CPU.AdamW(u(p), u(g), u(m), u(v), lr, b1, b2, eps, wd, bc1, bc2)
-}
+// TestConformance runs the backend conformance suite on testdev, which must agree with the CPU bit for
+// bit: it checks the suite (shared with lib/gpu) as much as the seam.
+func TestConformance(t *testing.T) { nntest.Conformance(t, "testdev", true) }
 
 // TestBackendSeam runs every golden case on testdev and requires the same outputs and gradients,
 // bit for bit, as on the CPU: every op, forward and backward, goes through the Backend interface.

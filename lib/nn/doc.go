@@ -68,7 +68,9 @@
 // an operation must be on one device; constant masks made on the CPU (CausalMask) are copied to the
 // tensor's device by MaskedFill.
 //
-// A backend may implement optional extensions, which lib/nn finds by type assertion and otherwise
+// The seam's types (Backend, Buffer, the op codes) and its optional extensions live in package
+// lib/nn/backend; lib/nn/nntest has a test double and the conformance suite every backend runs. A
+// backend may implement optional extensions, which lib/nn finds by type assertion and otherwise
 // composes from the primitives: FusedAttention (causal attention in one op, used without attention
 // dropout; the CPU has it), FusedCausalSoftmax (the attention softmax with its scale, mask and dropout
 // in one pass; the GPU has it), DropoutMasker (masks drawn on the device) and UninitAllocator (outputs

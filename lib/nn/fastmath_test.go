@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
 )
 
 // geluRef is x·Φ(x) through math.Erfc, exact in the left tail where 1+erf(x/√2) cancels.
@@ -117,9 +119,9 @@ func TestGELUBackendSizes(t *testing.T) {
 			dy[i] = float32(r.NormFloat64())
 		}
 		y := CPU.Alloc(n)
-		CPU.Unary(OpGELU, y, cpuBuffer(x), 0)
+		CPU.Unary(backend.OpGELU, y, cpuBuffer(x), 0)
 		dx := CPU.FromHost(make([]float32, n))
-		CPU.UnaryGrad(OpGELU, dx, cpuBuffer(x), y, cpuBuffer(dy), 0)
+		CPU.UnaryGrad(backend.OpGELU, dx, cpuBuffer(x), y, cpuBuffer(dy), 0)
 		yh, dxh := host(y), host(dx)
 		for i, v := range x {
 			a := float64(v)

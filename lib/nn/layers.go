@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
+)
 
 // Linear is the layer y = x·Wᵀ + b. Weight is [out, in] as in PyTorch, so checkpoints interoperate.
 type Linear struct {
@@ -168,7 +172,7 @@ func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	B, T, C := x.shape[0], x.shape[1], x.shape[2]
 	H := a.Heads
 	D := C / H
-	if fa, ok := x.backend().(FusedAttention); ok && (a.Dropout == 0 || !a.train) && T > 0 && D > 0 {
+	if fa, ok := x.backend().(backend.FusedAttention); ok && (a.Dropout == 0 || !a.train) && T > 0 && D > 0 {
 		y, att := causalAttention(fa, a.QKV.Forward(x), H, keep)
 		return a.Proj.Forward(y), att
 	}
@@ -177,7 +181,7 @@ func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	q, k, v := qkv.Index(0, 0), qkv.Index(0, 1), qkv.Index(0, 2)
 	scale := float32(1 / math.Sqrt(float64(D)))
 	var att, weights *Tensor
-	if fs, ok := x.backend().(FusedCausalSoftmax); ok {
+	if fs, ok := x.backend().(backend.FusedCausalSoftmax); ok {
 		p := a.Dropout
 		if !a.train {
 			p = 0

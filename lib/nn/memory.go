@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"sync"
 	"unsafe"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
 )
 
 // This file is lib/nn's memory: where tensors, their storage and their gradients come from and go back
@@ -266,19 +268,12 @@ func poolGet(n int) Buffer {
 	return nil
 }
 
-// BufferReleaser is an optional Backend extension: Release takes back a buffer that lib/nn knows
-// no tensor uses any more (a gradient Backward has consumed), for reuse before the garbage collector
-// would find it; the buffer must not be used afterwards.
-type BufferReleaser interface {
-	Release(b Buffer)
-}
-
 // recycle gives dead storage back: to the pool for CPU buffers, to the backend where it implements
 // BufferReleaser.
 func recycle(buf Buffer) {
 	b, ok := buf.(cpuBuffer)
 	if !ok {
-		if r, ok := buf.Backend().(BufferReleaser); ok {
+		if r, ok := buf.Backend().(backend.BufferReleaser); ok {
 			r.Release(buf)
 		}
 		return

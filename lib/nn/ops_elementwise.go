@@ -1,5 +1,7 @@
 package nn
 
+import "github.com/notmagic/notmagic/lib/nn/backend"
+
 // broadcastShapes returns the NumPy broadcast of two shapes, or panics naming op.
 func broadcastShapes(op string, a, b []int) []int {
 	return broadcastInto(make([]int, max(len(a), len(b))), op, a, b)
@@ -57,7 +59,7 @@ func sumTo(g *Tensor, s []int) *Tensor {
 	if lead > 0 && equalShape(g.shape[lead:], s) { // only leading axes to sum (a bias, a position table)
 		be := g.backend()
 		out := output(be, s)
-		be.Reduce(ReduceSum, out.buf, g.buf, 1, numel(g.shape[:lead]), numel(s))
+		be.Reduce(backend.ReduceSum, out.buf, g.buf, 1, numel(g.shape[:lead]), numel(s))
 		return out
 	}
 	var axes []int
@@ -67,10 +69,10 @@ func sumTo(g *Tensor, s []int) *Tensor {
 			axes = append(axes, i)
 		}
 	}
-	return reduce("sum", ReduceSum, g, axes, true).Reshape(s...)
+	return reduce("sum", backend.ReduceSum, g, axes, true).Reshape(s...)
 }
 
-func broadcastBinary(op BinaryOp, a, b *Tensor) *Tensor {
+func broadcastBinary(op backend.BinaryOp, a, b *Tensor) *Tensor {
 	name := op.String()
 	be := sameDevice(name, a, b)
 	r := max(len(a.shape), len(b.shape))
@@ -86,7 +88,7 @@ func broadcastBinary(op BinaryOp, a, b *Tensor) *Tensor {
 }
 
 // binaryFlat computes dst = a op b over n contiguous elements.
-func binaryFlat(be Backend, op BinaryOp, dst, a, b Buffer, n int) {
+func binaryFlat(be Backend, op backend.BinaryOp, dst, a, b Buffer, n int) {
 	sc := intScratch.get(2)
 	shape, unit := (*sc)[:1], (*sc)[1:]
 	shape[0], unit[0] = n, 1
@@ -101,22 +103,22 @@ func binaryBack(out, g *Tensor) {
 	// give sends d to t; d is fresh unless sumTo returned g itself.
 	give := func(t, d *Tensor) { accumulate(t, d, d != g) }
 	switch nd.binop {
-	case OpAdd:
+	case backend.OpAdd:
 		give(a, sumTo(g, a.shape))
 		give(b, sumTo(g, b.shape))
-	case OpSub:
+	case backend.OpSub:
 		give(a, sumTo(g, a.shape))
 		if b.requiresGrad {
 			accumulate(b, sumTo(g.Neg(), b.shape), true)
 		}
-	case OpMul:
+	case backend.OpMul:
 		if a.requiresGrad {
 			accumulate(a, sumTo(g.Mul(b), a.shape), true)
 		}
 		if b.requiresGrad {
 			accumulate(b, sumTo(g.Mul(a), b.shape), true)
 		}
-	case OpDiv:
+	case backend.OpDiv:
 		if a.requiresGrad {
 			accumulate(a, sumTo(g.Div(b), a.shape), true)
 		}
@@ -127,18 +129,18 @@ func binaryBack(out, g *Tensor) {
 }
 
 // Add returns t + u with broadcasting.
-func (t *Tensor) Add(u *Tensor) *Tensor { return broadcastBinary(OpAdd, t, u) }
+func (t *Tensor) Add(u *Tensor) *Tensor { return broadcastBinary(backend.OpAdd, t, u) }
 
 // Sub returns t − u with broadcasting.
-func (t *Tensor) Sub(u *Tensor) *Tensor { return broadcastBinary(OpSub, t, u) }
+func (t *Tensor) Sub(u *Tensor) *Tensor { return broadcastBinary(backend.OpSub, t, u) }
 
 // Mul returns t · u elementwise with broadcasting.
-func (t *Tensor) Mul(u *Tensor) *Tensor { return broadcastBinary(OpMul, t, u) }
+func (t *Tensor) Mul(u *Tensor) *Tensor { return broadcastBinary(backend.OpMul, t, u) }
 
 // Div returns t / u elementwise with broadcasting.
-func (t *Tensor) Div(u *Tensor) *Tensor { return broadcastBinary(OpDiv, t, u) }
+func (t *Tensor) Div(u *Tensor) *Tensor { return broadcastBinary(backend.OpDiv, t, u) }
 
-func unary(op UnaryOp, t *Tensor, p float32) *Tensor {
+func unary(op backend.UnaryOp, t *Tensor, p float32) *Tensor {
 	be := t.backend()
 	out := output(be, t.shape)
 	be.Unary(op, out.buf, t.buf, p)
@@ -150,54 +152,54 @@ func unary(op UnaryOp, t *Tensor, p float32) *Tensor {
 }
 
 // AddScalar returns t + c.
-func (t *Tensor) AddScalar(c float32) *Tensor { return unary(OpAddScalar, t, c) }
+func (t *Tensor) AddScalar(c float32) *Tensor { return unary(backend.OpAddScalar, t, c) }
 
 // MulScalar returns t · c.
-func (t *Tensor) MulScalar(c float32) *Tensor { return unary(OpMulScalar, t, c) }
+func (t *Tensor) MulScalar(c float32) *Tensor { return unary(backend.OpMulScalar, t, c) }
 
 // Pow returns t raised elementwise to the power p.
-func (t *Tensor) Pow(p float32) *Tensor { return unary(OpPow, t, p) }
+func (t *Tensor) Pow(p float32) *Tensor { return unary(backend.OpPow, t, p) }
 
 // Square returns t².
 func (t *Tensor) Square() *Tensor { return t.Mul(t) }
 
 // Neg returns −t.
-func (t *Tensor) Neg() *Tensor { return unary(OpNeg, t, 0) }
+func (t *Tensor) Neg() *Tensor { return unary(backend.OpNeg, t, 0) }
 
 // Exp returns eᵗ.
-func (t *Tensor) Exp() *Tensor { return unary(OpExp, t, 0) }
+func (t *Tensor) Exp() *Tensor { return unary(backend.OpExp, t, 0) }
 
 // Log returns the natural logarithm of t.
-func (t *Tensor) Log() *Tensor { return unary(OpLog, t, 0) }
+func (t *Tensor) Log() *Tensor { return unary(backend.OpLog, t, 0) }
 
 // Sqrt returns √t.
-func (t *Tensor) Sqrt() *Tensor { return unary(OpSqrt, t, 0) }
+func (t *Tensor) Sqrt() *Tensor { return unary(backend.OpSqrt, t, 0) }
 
 // Abs returns |t|.
-func (t *Tensor) Abs() *Tensor { return unary(OpAbs, t, 0) }
+func (t *Tensor) Abs() *Tensor { return unary(backend.OpAbs, t, 0) }
 
 // ClampMin returns max(t, lo) elementwise.
-func (t *Tensor) ClampMin(lo float32) *Tensor { return unary(OpClamp, t, lo) }
+func (t *Tensor) ClampMin(lo float32) *Tensor { return unary(backend.OpClamp, t, lo) }
 
 // Tanh returns tanh t.
-func (t *Tensor) Tanh() *Tensor { return unary(OpTanh, t, 0) }
+func (t *Tensor) Tanh() *Tensor { return unary(backend.OpTanh, t, 0) }
 
 // Sigmoid returns 1/(1+e⁻ᵗ).
-func (t *Tensor) Sigmoid() *Tensor { return unary(OpSigmoid, t, 0) }
+func (t *Tensor) Sigmoid() *Tensor { return unary(backend.OpSigmoid, t, 0) }
 
 // ReLU returns max(t, 0).
-func (t *Tensor) ReLU() *Tensor { return unary(OpReLU, t, 0) }
+func (t *Tensor) ReLU() *Tensor { return unary(backend.OpReLU, t, 0) }
 
 // GELU returns t·Φ(t), the Gaussian error linear unit in its exact (erf) form.
 func (t *Tensor) GELU() *Tensor {
 	be := t.backend()
 	gs, ok := be.(geluSaver)
 	if !ok || !t.requiresGrad || !GradEnabled() {
-		return unary(OpGELU, t, 0)
+		return unary(backend.OpGELU, t, 0)
 	}
 	out, d := output(be, t.shape), uninitBuf(be, t.Len())
 	gs.geluWithGrad(out.buf, d, t.buf)
-	if nd := recordFunc(out, OpGELU.String(), geluBack, t); nd != nil {
+	if nd := recordFunc(out, backend.OpGELU.String(), geluBack, t); nd != nil {
 		nd.bufs[0] = d
 	} else {
 		recycle(d)
@@ -211,7 +213,7 @@ func geluBack(out, g *Tensor) {
 	t, d := nd.in[0], nd.bufs[0]
 	be := out.backend()
 	dx := output(be, t.shape)
-	binaryFlat(be, OpMul, dx.buf, g.buf, d, t.Len())
+	binaryFlat(be, backend.OpMul, dx.buf, g.buf, d, t.Len())
 	recycle(d)
 	accumulate(t, dx, true)
 }

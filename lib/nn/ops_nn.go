@@ -3,6 +3,8 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
 )
 
 // MatMul returns the matrix product a·b. Both must have at least 2 dimensions; leading (batch)
@@ -59,7 +61,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 			if strideA == 0 && batch > 1 { // shared a: dA = Σ_b dC[b]·B[b]ᵀ = dC viewed as rows … per batch
 				tmp := output(be, []int{batch, m, k})
 				be.MatMul(tmp.buf, g.buf, b.buf, batch, m, k, n, false, true, m*n, strideB, false)
-				be.Reduce(ReduceSum, da.buf, tmp.buf, 1, batch, m*k)
+				be.Reduce(backend.ReduceSum, da.buf, tmp.buf, 1, batch, m*k)
 			} else {
 				be.MatMul(da.buf, g.buf, b.buf, batch, m, k, n, false, true, m*n, strideB, false)
 			}
@@ -73,7 +75,7 @@ func (t *Tensor) MatMul(u *Tensor) *Tensor {
 			case strideB == 0: // both shared
 				tmp := output(be, []int{batch, k, n})
 				be.MatMul(tmp.buf, a.buf, g.buf, batch, k, n, m, true, false, 0, m*n, false)
-				be.Reduce(ReduceSum, db.buf, tmp.buf, 1, batch, k*n)
+				be.Reduce(backend.ReduceSum, db.buf, tmp.buf, 1, batch, k*n)
 			default:
 				be.MatMul(db.buf, a.buf, g.buf, batch, k, n, m, true, false, strideA, m*n, false)
 			}
@@ -386,13 +388,6 @@ func CausalMask(n int) *Tensor {
 // NegInf is −∞ as a float32, for masks.
 func NegInf() float32 { return float32(math.Inf(-1)) }
 
-// DropoutMasker is an optional Backend extension that draws dropout masks where the tensor lives
-// (a GPU backend), instead of on the host and then copying them over.
-type DropoutMasker interface {
-	// DropoutMask fills mask with 1/(1−p) with probability 1−p and 0 otherwise, deterministically from seed.
-	DropoutMask(mask Buffer, p float32, seed uint64)
-}
-
 // Dropout zeroes each element with probability p and scales the rest by 1/(1−p) when train is set;
 // otherwise (evaluation) it returns t unchanged. The mask comes from the package's seeded generator,
 // or, on a backend implementing DropoutMasker, from the device's generator seeded by it.
@@ -403,7 +398,7 @@ func Dropout(t *Tensor, p float32, train bool) *Tensor {
 	if !train || p == 0 {
 		return t
 	}
-	if dm, ok := t.backend().(DropoutMasker); ok {
+	if dm, ok := t.backend().(backend.DropoutMasker); ok {
 		m := output(t.backend(), t.shape)
 		dm.DropoutMask(m.buf, p, rng.Uint64())
 		return t.Mul(m)

@@ -1,6 +1,10 @@
 package nn
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
+)
 
 // normAxes returns the sorted, de-duplicated, non-negative axes (all axes when none are given).
 func (t *Tensor) normAxes(op string, axes []int) []int {
@@ -25,7 +29,7 @@ func (t *Tensor) normAxes(op string, axes []int) []int {
 }
 
 // reduceAxis reduces one axis of t (kept with size 1).
-func reduceAxis(op ReduceOp, t *Tensor, a int) *Tensor {
+func reduceAxis(op backend.ReduceOp, t *Tensor, a int) *Tensor {
 	outer, inner := numel(t.shape[:a]), numel(t.shape[a+1:])
 	shape := t.Shape()
 	shape[a] = 1
@@ -35,9 +39,9 @@ func reduceAxis(op ReduceOp, t *Tensor, a int) *Tensor {
 }
 
 // reduce reduces the axes of t, keeping them with size 1 when keep is set.
-func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor {
+func reduce(name string, op backend.ReduceOp, t *Tensor, axes []int, keep bool) *Tensor {
 	axes = t.normAxes(name, axes)
-	if op == ReduceMax {
+	if op == backend.ReduceMax {
 		for _, a := range axes {
 			if t.shape[a] == 0 {
 				fail(name, shapes(t), "cannot take the maximum over axis %d of size 0", a)
@@ -55,20 +59,20 @@ func reduce(name string, op ReduceOp, t *Tensor, axes []int, keep bool) *Tensor 
 	}
 	return record(out, name, []*Tensor{t}, func(g *Tensor) {
 		g = g.Reshape(keptShape...)
-		if op == ReduceSum {
+		if op == backend.ReduceSum {
 			// expand copies unless the reduced axes all had size 1; then g is borrowed, not fresh.
 			accumulate(t, g.expand(t.shape), !equalShape(keptShape, t.shape))
 			return
 		}
 		// Ties share the gradient equally (as torch.amax does), so it still sums to g; the count is
 		// at least 1 so that a NaN maximum (equal to nothing) sends no gradient instead of NaN.
-		mask := binaryNoGrad(OpEq, t, &Tensor{shape: keptShape, buf: x.buf})
-		count := reduce(name, ReduceSum, mask, axes, true).ClampMin(1)
+		mask := binaryNoGrad(backend.OpEq, t, &Tensor{shape: keptShape, buf: x.buf})
+		count := reduce(name, backend.ReduceSum, mask, axes, true).ClampMin(1)
 		accumulate(t, mask.Mul(g.Div(count)), true)
 	})
 }
 
-func binaryNoGrad(op BinaryOp, a, b *Tensor) *Tensor {
+func binaryNoGrad(op backend.BinaryOp, a, b *Tensor) *Tensor {
 	shape := broadcastShapes(op.String(), a.shape, b.shape)
 	out := output(a.backend(), shape)
 	a.backend().Binary(op, out.buf, shape, a.buf, broadcastStrides(a.shape, shape), b.buf, broadcastStrides(b.shape, shape))
@@ -90,10 +94,10 @@ func dropAxes(shape []int, axes []int) []int {
 }
 
 // Sum returns the sum over the given axes (all when none), removing them. The sum over no elements is 0.
-func (t *Tensor) Sum(axes ...int) *Tensor { return reduce("sum", ReduceSum, t, axes, false) }
+func (t *Tensor) Sum(axes ...int) *Tensor { return reduce("sum", backend.ReduceSum, t, axes, false) }
 
 // SumKeep is Sum keeping the reduced axes with size 1.
-func (t *Tensor) SumKeep(axes ...int) *Tensor { return reduce("sum", ReduceSum, t, axes, true) }
+func (t *Tensor) SumKeep(axes ...int) *Tensor { return reduce("sum", backend.ReduceSum, t, axes, true) }
 
 // Mean returns the mean over the given axes (all when none), removing them.
 func (t *Tensor) Mean(axes ...int) *Tensor { return t.mean(axes, false) }
@@ -107,16 +111,16 @@ func (t *Tensor) mean(axes []int, keep bool) *Tensor {
 		n *= t.shape[a]
 	}
 	// The mean over no elements is 0·(1/0) = NaN, as in PyTorch.
-	return reduce("mean", ReduceSum, t, axes, keep).MulScalar(1 / float32(n))
+	return reduce("mean", backend.ReduceSum, t, axes, keep).MulScalar(1 / float32(n))
 }
 
 // Max returns the maximum over the given axes (all when none), removing them. A NaN is the
 // maximum of any group it is in. The gradient flows to the elements equal to the maximum, shared
 // equally among ties (like torch.amax; torch.max along a dimension gives it all to one index).
-func (t *Tensor) Max(axes ...int) *Tensor { return reduce("max", ReduceMax, t, axes, false) }
+func (t *Tensor) Max(axes ...int) *Tensor { return reduce("max", backend.ReduceMax, t, axes, false) }
 
 // MaxKeep is Max keeping the reduced axes with size 1.
-func (t *Tensor) MaxKeep(axes ...int) *Tensor { return reduce("max", ReduceMax, t, axes, true) }
+func (t *Tensor) MaxKeep(axes ...int) *Tensor { return reduce("max", backend.ReduceMax, t, axes, true) }
 
 // ArgMax returns the index of the first maximum along axis, as a tensor of (float32) indices
 // without that axis, or with it as size 1 when keep is set. It is not differentiable.

@@ -1,6 +1,10 @@
 package nn
 
-import "math"
+import (
+	"math"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
+)
 
 // Optimizer updates parameters from their gradients.
 type Optimizer interface {
@@ -80,7 +84,7 @@ func (o *SGD) Step() {
 					v = d // first step: v = g (PyTorch)
 					o.vel[t] = v
 				} else {
-					be.Unary(OpMulScalar, v.buf, v.buf, o.Momentum)
+					be.Unary(backend.OpMulScalar, v.buf, v.buf, o.Momentum)
 					be.Axpy(v.buf, 1, d.buf)
 				}
 				d = v
@@ -183,7 +187,7 @@ func ClipGradNorm(params []*Param, maxNorm float32) float32 {
 		}
 		t.ownGrad() // a borrowed gradient is scaled in a private copy
 		g = t.grad
-		g.backend().Unary(OpMulScalar, g.buf, g.buf, coef)
+		g.backend().Unary(backend.OpMulScalar, g.buf, g.buf, coef)
 	}
 	return norm
 }

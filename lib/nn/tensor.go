@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/notmagic/notmagic/lib/nn/backend"
 )
 
 // Tensor is an n-dimensional array of float32 in row-major order, on one device, that records the
@@ -44,13 +46,6 @@ func empty(b Backend, shape []int) *Tensor {
 	return newTensor(shape, b.Alloc(numel(shape)))
 }
 
-// UninitAllocator is an optional Backend extension for buffers that a kernel overwrites entirely:
-// AllocUninit returns n elements with undefined contents, saving Alloc's zero fill (on a GPU, a
-// pass over the memory for every op's output).
-type UninitAllocator interface {
-	AllocUninit(n int) Buffer
-}
-
 // output returns a tensor of the shape on b for a kernel that writes every element of it: its
 // contents are undefined where b implements UninitAllocator, zeros otherwise. Outputs of "+="
 // kernels (the gradients) must come from empty.
@@ -60,7 +55,7 @@ func output(b Backend, shape []int) *Tensor {
 
 // uninitBuf is output's buffer without a tensor.
 func uninitBuf(b Backend, n int) Buffer {
-	if u, ok := b.(UninitAllocator); ok {
+	if u, ok := b.(backend.UninitAllocator); ok {
 		return u.AllocUninit(n)
 	}
 	return b.Alloc(n)
