@@ -219,6 +219,7 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 			}
 			body := f.Decls[0].(*ast.FuncDecl).Body
 			c.ranges = s.rewrite(body)
+			wrapNestedDefines(body)
 			c.node = body
 			if i == len(chunks)-1 && len(body.List) > 0 {
 				if es, ok := body.List[len(body.List)-1].(*ast.ExprStmt); ok {

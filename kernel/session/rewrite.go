@@ -280,3 +280,67 @@ func rangeToCount(site rangeSite) {
 		inner,
 	}}
 }
+
+// wrapNestedDefines works around a yaegi v0.16.1 bug: at a cell's top level, a definition of several
+// variables from one value (`a, b := f()`, `v, ok := m[k]`) inside any block — a loop body, an if
+// branch — fails with "undefined: a". Each top-level statement that holds one becomes
+// `func() { statement }()`, where yaegi compiles it correctly; such a statement defines no globals,
+// so nothing else changes.
+func wrapNestedDefines(body *ast.BlockStmt) {
+	for i, st := range body.List {
+		if !hasBlock(st) || !hasNestedMultiDefine(st) {
+			continue
+		}
+		body.List[i] = &ast.ExprStmt{X: &ast.CallExpr{
+			Fun: &ast.FuncLit{
+				Type: &ast.FuncType{Func: st.Pos(), Params: &ast.FieldList{Opening: st.Pos(), Closing: st.Pos()}},
+				Body: &ast.BlockStmt{Lbrace: st.Pos(), List: []ast.Stmt{st}, Rbrace: st.End()},
+			},
+			Lparen: st.End(), Rparen: st.End(),
+		}}
+	}
+}
+
+// hasBlock reports whether st is a statement with blocks of its own (a block, loops, if, switch, select).
+func hasBlock(st ast.Stmt) bool {
+	switch st.(type) {
+	case *ast.BlockStmt, *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt,
+		*ast.SelectStmt, *ast.LabeledStmt:
+		return true
+	}
+	return false
+}
+
+// hasNestedMultiDefine reports whether a block inside st (not inside a function literal, which yaegi
+// compiles correctly) defines several variables from one value.
+func hasNestedMultiDefine(st ast.Stmt) bool {
+	found := false
+	var depth int
+	var visit func(n ast.Node) bool
+	visit = func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch x := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
+			depth++
+			ast.Inspect(x, func(m ast.Node) bool {
+				if m == x {
+					return true
+				}
+				return visit(m)
+			})
+			depth--
+			return false
+		case *ast.AssignStmt:
+			if depth > 0 && x.Tok == token.DEFINE && len(x.Lhs) > 1 && len(x.Rhs) == 1 {
+				found = true
+			}
+		}
+		return true
+	}
+	ast.Inspect(st, visit)
+	return found
+}

@@ -270,6 +270,32 @@ func TestRangeOverInt(t *testing.T) {
 	}
 }
 
+// TestNestedMultiDefine: definitions of several variables from one value inside a block at a cell's top
+// level (a yaegi v0.16.1 bug, worked around by wrapNestedDefines) work as in Go, and globals assigned
+// there keep their values.
+func TestNestedMultiDefine(t *testing.T) {
+	s := newSession(t)
+	run(t, s, "pair := func(i int) (int, int) { return i, 2 * i }\nm := map[int]int{1: 10}")
+	cases := []struct{ code, want string }{
+		{"sum := 0\nfor i := 0; i < 3; i++ {\n\ta, b := pair(i)\n\tsum += a + b\n}\nsum", "9"},
+		{"got := 0\nfor _, k := range []int{0, 1} {\n\tif v, ok := m[k]; ok {\n\t\tgot += v\n\t}\n\tv, ok := m[k]\n\tif ok {\n\t\tgot += v\n\t}\n}\ngot", "20"},
+		{"last := 0\nif true {\n\ta, b := pair(4)\n\tlast = a * b\n}\nlast", "32"},
+		{"n := 0\nswitch {\ncase n == 0:\n\ta, b := pair(2)\n\tn = a + b\n}\nn", "6"},
+		{"hits := 0\nouter:\nfor i := 0; i < 3; i++ {\n\tfor j := 0; j < 3; j++ {\n\t\ta, _ := pair(j)\n\t\tif a > i {\n\t\t\tcontinue outer\n\t\t}\n\t\thits++\n\t}\n}\nhits", "6"},
+	}
+	for _, c := range cases {
+		res, _ := run(t, s, c.code)
+		if got := res["text/plain"]; got != c.want {
+			t.Errorf("cell %q: got %v, want %s", c.code, got, c.want)
+		}
+	}
+	// An error inside a wrapped statement still points at its line in the cell.
+	if _, err := s.Execute(context.Background(), "for i := 0; i < 2; i++ {\n\tx, y := nope(i)\n\t_ = x + y\n}", &recorder{}); err == nil ||
+		!strings.Contains(err.Error(), "2:10: undefined: nope") {
+		t.Errorf("error in a wrapped loop: %v", err)
+	}
+}
+
 func TestCaptureCompiledOutput(t *testing.T) {
 	s := newSession(t)
 	_, rec := run(t, s, `fmt.Println("interp")
