@@ -151,3 +151,7 @@ fmt.Printf("%d of %d points on the right side\n", correct, len(pts))
 //   that learning will follow (lesson 4).
 // - One neuron draws a straight line (or a flat plane): to bend it, the next lesson adds an activation
 //   function.
+//
+// **Try this:** set `bias` to 2 in the two-input cell and watch the boundary slide away from the
+// clouds (and the count of right answers fall); set `w2` to 0 and the boundary turns vertical: the neuron
+// ignores `x₂`.

@@ -133,8 +133,10 @@ fmt.Printf("tanh stack:   f(a+b) − f(a) − f(b) + f(0) = %.2g\n", affineGap(t
 //
 // With one input and one output we can draw both networks as curves. The purely linear stack, however
 // many layers it has, is a straight line. Put ReLUs between the same layers and the line bends at a few
-// places: each hidden ReLU contributes one kink. With enough hidden neurons such kinks can follow any
-// curve — that is why networks with activations can learn almost anything.
+// places: each ReLU of the first hidden layer adds at most one kink (where its input crosses zero), and a
+// ReLU of the second layer can add several, one wherever its own bent input crosses zero. With enough
+// hidden neurons such kinks can follow any curve — that is why networks with activations can learn
+// almost anything.
 
 // %%
 nn.Seed(3)
@@ -155,3 +157,6 @@ plots.Line("Same weights, three layers: without and with ReLU",
 // - The library computes derivatives automatically, and they match the calculus formulas.
 // - Linear layers stacked without activations collapse into one linear layer — exactly, as the numbers
 //   showed. A non-linearity between them is what makes depth worth having.
+//
+// **Try this:** replace `.ReLU()` by `.Tanh()` in the "Seeing the difference" cell — the kinks become
+// smooth bends; change `nn.Seed(3)` to see other random networks bend in other places.

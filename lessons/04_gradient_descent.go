@@ -161,3 +161,6 @@ plots.Line("The fitted line",
 // - The learning rate is the most important knob of training: too small wastes steps, too large diverges.
 // - Training GPT is this same loop, with 124 million parameters instead of two and a smarter variant
 //   of the step (AdamW, lesson 6).
+//
+// **Try this:** multiply `etaLarge` by 0.9 so it falls under the stability limit `2/λ` printed above, and
+// watch its path settle instead of bouncing out; or halve `etaGood` and count the extra steps it needs.

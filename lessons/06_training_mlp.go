@@ -22,7 +22,6 @@ const perClass, classes = 100, 3
 noise := nn.Randn(perClass*classes, 2).Float64s()
 var pts [][]float64
 var labels []int
-var flat []float32
 for c := 0; c < classes; c++ {
 	for i := 0; i < perClass; i++ {
 		r := float64(i) / perClass
@@ -32,10 +31,9 @@ for c := 0; c < classes; c++ {
 		y := r*math.Sin(theta) + 0.04*noise[2*n+1]
 		pts = append(pts, []float64{x, y})
 		labels = append(labels, c)
-		flat = append(flat, float32(x), float32(y))
 	}
 }
-X := nn.New(flat, len(pts), 2)
+X := nn.FromPoints(pts)
 plots.Scatter("Three spirals (300 points)", pts, labels).
 	ClassNames("arm 0", "arm 1", "arm 2").Labels("x₁", "x₂")
 
@@ -72,19 +70,7 @@ fmt.Printf("loss before training: %.3f (uniform guessing: %.3f)\n",
 // fine grid, in one batched call.
 
 // %%
-predict := func(xs, ys []float64) []float64 {
-	g := make([]float32, 0, 2*len(xs))
-	for i := range xs {
-		g = append(g, float32(xs[i]), float32(ys[i]))
-	}
-	var cls []int
-	nn.NoGrad(func() { cls = model(nn.New(g, len(xs), 2)).ArgMaxes() })
-	out := make([]float64, len(cls))
-	for i, c := range cls {
-		out[i] = float64(c)
-	}
-	return out
-}
+predict := nn.Classify(model)
 accuracy := func() float64 {
 	var pred []int
 	nn.NoGrad(func() { pred = model(X).ArgMaxes() })
@@ -158,3 +144,6 @@ boundary(fmt.Sprintf("Trained 2 → 64 → 64 → 3 network: accuracy %.0f%%", 1
 //   line can separate.
 // - A network this small trains in seconds because every heavy operation runs in compiled code; the cell
 //   only makes a handful of calls per step.
+//
+// **Try this:** remove the middle layer (`l2`) and retrain: can 2 → 64 → 3 still wind around three
+// spirals? Or set AdamW's learning rate to `0.1` and watch the loss curve turn jagged.

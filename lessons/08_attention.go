@@ -100,10 +100,12 @@ plots.Attention("Attention weights softmax(q·k/√d)", weights, words)
 
 // %% [markdown]
 // "it" splits its attention between *animal* and *street*: from its own features alone it cannot decide.
-// The deciding word, *tired*, comes later. In a real transformer several attention layers are stacked,
-// and an earlier layer can first move information from "tired" into the vector of "it". We imitate that
-// first layer by hand: add the vector of the adjective into the vector of "it", then recompute only the
-// row of "it", once with *tired* and once with *wide*.
+// The deciding word, *tired*, comes later. In a *bidirectional* transformer (BERT reads a sentence this
+// way: every word sees every other, before and after it), several attention layers are stacked, and an
+// earlier layer can first move information from "tired" into the vector of "it". We imitate that first
+// layer by hand: add the vector of the adjective into the vector of "it", then recompute only the row of
+// "it", once with *tired* and once with *wide*. (A GPT is *causal* — a word sees only the words before
+// it — so there "it" cannot know about "tired" at all; we come back to that below.)
 
 // %%
 itRow := func(adjective string) []float64 {
@@ -245,7 +247,7 @@ const B = 32
 progress := plots.NewProgress(steps, "Training the attention model").Label("cross-entropy loss").LogY()
 var xs, ys []int
 for step := 1; step <= steps; step++ {
-	xs, ys = batch(B) // (not :=, which yaegi v0.16.1 mishandles in a top-level loop)
+	xs, ys = batch(B)
 	logits := model.Forward(xs, B, T-1)
 	loss := nn.CrossEntropyIgnore(logits.Reshape(-1, len(vocab)), ys, -1)
 	opt.ZeroGrad()
@@ -257,9 +259,10 @@ for step := 1; step <= steps; step++ {
 progress.Done()
 
 // %% [markdown]
-// The loss sits near `log 2 ≈ 0.7` for a while — the model has learned to answer with one of the two
-// nouns of the sentence, but picks at random — then drops steeply once it has found how to pick the right
-// one. How often does it now answer right? We test on 500 new sentences:
+// The loss first sits near `log 12 ≈ 2.5`: the model has learned that the answer is one of the twelve
+// nouns, but not which one, so it spreads its bet over all of them. Then it drops steeply, straight past
+// `log 2 ≈ 0.7` (a coin flip between the sentence's two nouns), once attention has found how to look back
+// at the right one. How often does it now answer right? We test on 500 new sentences:
 
 // %%
 answerAccuracy := func(n int) float64 {
@@ -343,6 +346,125 @@ plots.Heatmap("Where the model looks to resolve \"it\" (learned, layer 0)",
 // says *wide* — on a sentence it had never seen. Nobody set these weights: they came out of gradient
 // descent on the next-word loss, like every other weight in this course.
 //
+// ## Why this changed language models in 2017
+//
+// Before the transformer (Vaswani et al. 2017, *Attention Is All You Need*), language models read through
+// a fixed window of the last few words (n-gram counts, as in lesson 7, and feed-forward networks), or
+// carried a running summary from word to word (recurrent networks, whose memory of early words fades:
+// the gradient that would teach them to keep it shrinks with every step it travels back — Bengio, Simard
+// and Frasconi 1994, *Learning long-term dependencies with gradient descent is difficult*). Attention
+// looks at every earlier position directly, however far back.
+//
+// A measurement, on a task that needs a long memory and nothing else: a sequence of 32 tokens holds one
+// *key* (A, B, C or D) somewhere and random filler everywhere else, and the last position must name the
+// key. Two models learn it from the same examples: one sees a fixed window of the last 8 tokens (an MLP
+// over their embeddings, the pre-2017 way), the other is a one-layer GPT with attention.
+
+// %%
+const longKeys, longFillers, longT, window = 4, 8, 32, 8
+longVocab := longKeys + longFillers
+// longExample returns a sequence whose key (0…3) stands d positions before its end, filler tokens
+// (4…11) everywhere else, and the key.
+longExample := func(d int) ([]int, int) {
+	seq := make([]int, longT)
+	for i := range seq {
+		seq[i] = longKeys + nn.RandInt(longFillers)
+	}
+	key := nn.RandInt(longKeys)
+	seq[longT-d] = key
+	return seq, key
+}
+longBatch := func(B int) (seqs [][]int, keys []int) {
+	for b := 0; b < B; b++ {
+		s, k := longExample(1 + nn.RandInt(longT-1))
+		seqs, keys = append(seqs, s), append(keys, k)
+	}
+	return seqs, keys
+}
+
+// The fixed-window model: embed the last 8 tokens, one hidden layer, 4 logits.
+nn.Seed(81)
+windowEmb := nn.Normal(0, 0.5, longVocab, 16).SetRequiresGrad(true)
+windowHidden := nn.NewLinear(window*16, 64, true, 0.1)
+windowOut := nn.NewLinear(64, longKeys, true, 0.1)
+windowModel := func(seqs [][]int) *nn.Tensor {
+	var last []int
+	for _, s := range seqs {
+		last = append(last, s[longT-window:]...)
+	}
+	x := nn.Embedding(windowEmb, last).Reshape(len(seqs), window*16)
+	return windowOut.Forward(windowHidden.Forward(x).ReLU())
+}
+windowParams := append([]*nn.Param{{Name: "embedding", Value: windowEmb}}, windowHidden.Parameters()...)
+windowParams = append(windowParams, windowOut.Parameters()...)
+
+// The attention model: a one-layer GPT; its logits at the last position name the key.
+nn.Seed(82)
+attnModel := nn.MustGPT(nn.Config{Vocab: longVocab, Block: longT, Layers: 1, Heads: 1, Embd: 32})
+attnModelLast := func(seqs [][]int) *nn.Tensor {
+	var flat []int
+	for _, s := range seqs {
+		flat = append(flat, s...)
+	}
+	return attnModel.Forward(flat, len(seqs), longT).Reshape(len(seqs), longT, longVocab).Index(1, longT-1)
+}
+
+longSteps := 400
+if display.Quick() {
+	longSteps = 150
+}
+for _, m := range []struct {
+	predict func([][]int) *nn.Tensor
+	params  []*nn.Param
+}{{windowModel, windowParams}, {attnModelLast, attnModel.Parameters()}} {
+	opt := nn.NewAdamW(m.params, 3e-3, 0)
+	for step := 0; step < longSteps; step++ {
+		seqs, keys := longBatch(64)
+		loss := nn.CrossEntropy(m.predict(seqs), keys)
+		opt.ZeroGrad()
+		loss.Backward()
+		opt.Step()
+	}
+}
+
+// Accuracy on 400 new sequences for each distance between the key and the end.
+accuracyAt := func(predict func([][]int) *nn.Tensor, d int) float64 {
+	var seqs [][]int
+	var keys []int
+	for i := 0; i < 400; i++ {
+		s, k := longExample(d)
+		seqs, keys = append(seqs, s), append(keys, k)
+	}
+	var pred []int
+	nn.NoGrad(func() { pred = predict(seqs).ArgMaxes() })
+	right := 0
+	for i, p := range pred {
+		if p == keys[i] {
+			right++
+		}
+	}
+	return float64(right) / float64(len(keys))
+}
+var distances, windowAcc, attnAcc []float64
+for _, d := range []int{1, 2, 4, 6, 8, 10, 12, 16, 24, 31} {
+	distances = append(distances, float64(d))
+	windowAcc = append(windowAcc, accuracyAt(windowModel, d))
+	attnAcc = append(attnAcc, accuracyAt(attnModelLast, d))
+}
+fmt.Printf("key 4 tokens back:  window %.0f%%, attention %.0f%%\n", 100*windowAcc[2], 100*attnAcc[2])
+fmt.Printf("key 24 tokens back: window %.0f%%, attention %.0f%% (guessing: 25%%)\n", 100*windowAcc[8], 100*attnAcc[8])
+plots.Line("Remembering a key: fixed window vs attention",
+	plots.XY("fixed window of 8 tokens", distances, windowAcc),
+	plots.XY("attention (1-layer GPT)", distances, attnAcc),
+	plots.XY("guessing", []float64{1, 31}, []float64{0.25, 0.25}),
+).Labels("distance from the key to the end (tokens)", "accuracy")
+
+// %% [markdown]
+// The window model is perfect while the key is inside its 8 tokens and guesses (25%) beyond them; no
+// amount of training can change that. The attention model is right at every distance: its last position
+// looks straight at the key wherever it is. Attention's cost is that every position compares itself
+// with every earlier one — `T²` work for a context of `T` tokens — which is what GPUs made affordable.
+//
 // ## Takeaways
 // - Attention: each word makes a query, a key and a value; scores `q·k/√d`, a softmax per row, and a
 //   weighted average of values.
@@ -351,3 +473,8 @@ plots.Heatmap("Where the model looks to resolve \"it\" (learned, layer 0)",
 //   emerges from the next-word task.
 // - In a GPT attention only looks back, so a word is understood at the first position that has seen
 //   everything it depends on — here, the adjective after "it".
+// - Before attention, models saw a fixed window or a fading summary: a key 24 tokens back was lost to the
+//   window model and found every time by attention.
+//
+// **Try this:** change `window` to 16 and watch the window model's cliff move to 16 tokens; or give the
+// attention model `Embd: 8` and see how small it can be and still find the key.

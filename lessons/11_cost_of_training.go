@@ -71,10 +71,11 @@ fmt.Printf("this machine (CPU): %.0f tokens/s, %.2f GFLOP/s achieved in training
 //
 // If this machine has an NVIDIA GPU with a driver, the library's CUDA backend runs the same model there
 // (`model.To("cuda")`). Without one, the cell says so and we go on with the CPU number. (For reference, an
-// NVIDIA H100 does up to 989 TFLOP/s of dense 16-bit matrix arithmetic and 67 TFLOP/s in plain 32-bit
-// float — NVIDIA H100 SXM datasheet; this library trains in float32. Measured on an NVIDIA H200 with this
-// library: a 6-layer, width-384 GPT of RECIPE.md trained at about 408,000 tokens/s, 29 TFLOP/s of model
-// arithmetic, 0.44 of the card's float32 peak — the same as PyTorch on the same card.)
+// NVIDIA H100 SXM does up to 989 TFLOP/s of dense 16-bit matrix arithmetic and 67 TFLOP/s in plain 32-bit
+// float — NVIDIA's H100 specifications, where 1,979 is the 16-bit figure *with* sparsity; this library
+// trains in float32. Measured on an NVIDIA H200 with this library: the project's benchmark GPT (6 layers,
+// width 384, 256 characters of context, batch 64; see PERF.md) trained at about 408,000 tokens/s, 29
+// TFLOP/s of model arithmetic, 0.44 of the card's float32 peak — the same as PyTorch on the same card.)
 
 // %%
 import "github.com/notmagic/notmagic/lib/gpu"
@@ -101,6 +102,39 @@ onGPU := func() float64 {
 gpuFLOPS := onGPU()
 
 // %% [markdown]
+// ## Why GPUs
+//
+// A matrix product is thousands of dot products that do not depend on each other: every element of the
+// output is one row times one column. Take this model's largest product, the first MLP layer of one
+// training batch:
+
+// %%
+rows, inner, cols := 8*cfg.Block, cfg.Embd, 4*cfg.Embd // [8·128 tokens × 128] · [128 × 512]
+a, b := nn.Randn(rows, inner), nn.Randn(inner, cols)
+a.MatMul(b) // once to warm up
+reps := 20
+t0 := time.Now()
+for i := 0; i < reps; i++ {
+	a.MatMul(b)
+}
+matmulSec := time.Since(t0).Seconds() / float64(reps)
+matmulFLOPS := 2 * float64(rows*inner*cols) / matmulSec
+fmt.Printf("one product: %d × %d outputs = %d independent dot products of length %d\n", rows, cols, rows*cols, inner)
+fmt.Printf("this CPU: %.2f ms for it, %.1f GFLOP/s\n", 1e3*matmulSec, matmulFLOPS/1e9)
+gpuPeak, gpuName := 67e12, "an H100 SXM's float32 peak (NVIDIA's specifications)"
+if gpuFLOPS > 0 {
+	gpuPeak, gpuName = gpuFLOPS, "this machine's GPU, measured above"
+}
+fmt.Printf("%s: %.0f GFLOP/s, %.0f× this CPU; in 16-bit matrix units (989 TFLOP/s) %.0f×\n",
+	gpuName, gpuPeak/1e9, gpuPeak/matmulFLOPS, 989e12/matmulFLOPS)
+
+// %% [markdown]
+// A CPU core does a few dozen multiply-adds per clock cycle, one thread of work after another; a GPU has
+// thousands of simpler cores (an H100 SXM has 16,896 for 32-bit float, plus 528 *tensor cores* that each
+// multiply small matrices in one step) and hands each a share of those independent dot products. Training
+// is almost all matrix products, which is why it moved to GPUs — and attention's `T²` comparisons
+// (lesson 8) are more of them.
+//
 // ## Extrapolating to frontier models
 //
 // Training compute is `C = 6 · N · D` for `N` parameters and `D` training tokens. The assumptions, each a
@@ -109,13 +143,16 @@ gpuFLOPS := onGPU()
 // | quantity | value | source |
 // |---|---|---|
 // | GPT-3: parameters, tokens | 175 × 10⁹, 300 × 10⁹ | Brown et al. 2020, *Language Models are Few-Shot Learners*, Table D.1 (3.14 × 10²³ FLOPs) |
-// | Llama 3.1 405B: parameters, tokens | 405 × 10⁹, 15.6 × 10¹² | Meta 2024, *The Llama 3 Herd of Models*, §3.3 (3.8 × 10²⁵ FLOPs) |
+// | GPT-4: parameters | unconfirmed: rumoured 1.76 × 10¹² (a mixture of experts, so only part of it works on each token) | press reports of June–July 2023 (The Decoder, citing George Hotz and SemiAnalysis); OpenAI has published neither size nor data |
+// | GPT-4: training compute | over 10²⁵ FLOPs, an estimate | Epoch AI, *Over 30 AI models have been trained at the scale of GPT-4* (January 2025, updated June 2025): GPT-4 was the first model above 10²⁵ |
+// | Llama 3.1 405B: parameters, tokens | 405 × 10⁹, 15.6 × 10¹² | Meta 2024, *The Llama 3 Herd of Models* (3.8 × 10²⁵ FLOPs) |
 // | compute-optimal data | ≈ 20 tokens per parameter | Hoffmann et al. 2022, *Training Compute-Optimal LLMs* (Chinchilla) |
-// | H100 peak, dense BF16 | 989 × 10¹² FLOP/s | NVIDIA H100 SXM datasheet |
-// | achieved fraction of peak (MFU) | 40% | Llama 3 paper, §3.3.4: 38–43% on 16,384 H100s |
-// | H100 power | 700 W per GPU, × 1.5 for CPUs, network and cooling | datasheet TDP; the 1.5 is our assumption |
-// | H100 rental | $2.50 per GPU-hour | our assumption, within 2024–25 cloud list prices of about $2–4 |
-// | cluster size | 16,384 GPUs | Llama 3 paper, §3.3.1 |
+// | H100 peak, dense BF16 | 989 × 10¹² FLOP/s | NVIDIA H100 SXM specifications |
+// | achieved fraction of peak (MFU) | 40% | Llama 3 paper: 38–43% on 8,192–16,384 H100s (as reported by Epoch AI and by G. Lockwood's notes of Meta's SC'24 talk, 380–430 TFLOP/s per GPU; the paper's section was not checked here) |
+// | H100 power | 700 W per GPU, × 1.5 for CPUs, network and cooling | H100 SXM TDP; the 1.5 is our assumption |
+// | H100 rental | $2.50 per GPU-hour | our assumption, within cloud list prices of about $2–4 (unverified, as of December 2026) |
+// | cluster size | 16,384 GPUs | Llama 3 paper (up to 16K H100s for the 405B run) |
+// | a home's electricity | 10,715 kWh per year | U.S. Energy Information Administration, average U.S. residential customer, 2020 |
 
 // %%
 type run struct {
@@ -129,6 +166,7 @@ runs := []run{
 	{"GPT-3 175B, 300B tokens", 175e9, 300e9},
 	{"Llama 3.1 405B, 15.6T tokens", 405e9, 15.6e12},
 }
+const homeKWhPerYear = 10715.0
 const (
 	h100Peak   = 989e12
 	mfu        = 0.40
@@ -145,8 +183,8 @@ for _, r := range runs {
 	days := gpuHours / clusterN / 24
 	mwh := gpuHours * gpuWatts * overhead / 1e6
 	years := C / cpuFLOPS / (3600 * 24 * 365)
-	fmt.Printf("%s\n  compute %.2g FLOPs | %.3g H100-hours = %.2g days on %.0f H100s | $%.3g | %.3g MWh | this CPU: %.3g years\n",
-		r.name, C, gpuHours, days, clusterN, gpuHours*dollarPerH, mwh, years)
+	fmt.Printf("%s\n  compute %.2g FLOPs | %.3g H100-hours = %.2g days on %.0f H100s | $%.3g | %.3g MWh = %.3g homes for a year | this CPU: %.3g years\n",
+		r.name, C, gpuHours, days, clusterN, gpuHours*dollarPerH, mwh, mwh*1000/homeKWhPerYear, years)
 	if gpuFLOPS > 0 {
 		fmt.Printf("  this machine's GPU, at the speed measured above: %.3g days\n", C/gpuFLOPS/(3600*24))
 	}
@@ -155,9 +193,13 @@ for _, r := range runs {
 	cpuYears = append(cpuYears, years)
 }
 
+// %%
+fmt.Printf("from this lesson's run to Llama 3.1 405B: %.0f orders of magnitude of compute\n",
+	math.Log10(computes[len(computes)-1]/computes[0]))
+
 // %% [markdown]
-// The numbers span fifteen orders of magnitude, so we plot them on a log scale: the training compute of
-// each run, and how long this machine would take for it.
+// The numbers span about ten orders of magnitude, so we plot them on a log scale: the training compute
+// of each run, and how long this machine would take for it.
 
 // %%
 idx := []float64{0, 1, 2, 3}
@@ -170,13 +212,24 @@ plots.Panels("Training compute, from this lesson to a frontier model", 2,
 // Reading the output: GPT-3 is about 3 × 10²³ FLOPs — about 220,000 H100-hours, half a day on a
 // Llama-sized cluster, roughly half a million dollars of rented time and a few hundred megawatt-hours at
 // our assumptions. Llama 3.1 405B is over a hundred times more: about two months of a 16,000-GPU cluster,
-// tens of millions of dollars and tens of gigawatt-hours (Meta's Llama 3.1 model card reports 30.84
-// million H100-hours, close to our 27 million). On this machine, GPT-3 would take hundreds of thousands
-// of years. The mathematics is the same as in lesson 10; only the scale differs — which is exactly what
-// "not magic" means.
+// tens of millions of dollars and about 28 gigawatt-hours — the electricity of some 2,600 American homes
+// for a year, a small town (Meta's Llama 3.1 model card reports 30.84 million H100-hours, close to our 27
+// million). On this machine, GPT-3 would take hundreds of thousands of years.
+//
+// And the frontier has moved on: by June 2025 Epoch AI counted over 30 models trained with more than
+// 10²⁵ FLOPs, and it expected the largest *open* model alone to pass 10²⁶ FLOPs around November 2025
+// (90% interval: August 2025 – November 2026; Epoch AI, *Frontier open models may surpass 1e26 FLOP of
+// training compute before 2026*, January 2025). For closed models the figures are estimates from public
+// information, not disclosures. The mathematics is the same as in lesson 10; only the scale differs —
+// which is exactly what "not magic" means.
 //
 // ## Takeaways
 // - Training costs about `6 · N` FLOPs per token: `C = 6 · N · D` for a whole run.
 // - Measure achieved FLOP/s on your own hardware; real training reaches a fraction of the peak.
-// - Frontier runs are 10²³–10²⁵ FLOPs: thousands of GPUs for weeks to months, millions of dollars,
-//   gigawatt-hours of energy. Every one of those numbers rests on stated assumptions you can change.
+// - A matrix product is thousands of independent dot products: GPUs do them side by side.
+// - Frontier runs today are estimated at 10²⁵–10²⁶ FLOPs and beyond: tens of thousands of GPUs for months,
+//   tens of millions of dollars, a town's yearly electricity. Every one of those numbers rests on stated
+//   assumptions you can change.
+//
+// **Try this:** change `mfu` to 0.2 or `dollarPerH` to 4 and see what the frontier run costs then; or add a
+// run of your own to `runs` (a 7B model on 2 trillion tokens) and place it on the chart.

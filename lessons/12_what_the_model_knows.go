@@ -1,4 +1,5 @@
 //go:build ignore
+//notmagic:notebook full
 
 // %% [markdown]
 // # 12. What the model knows
@@ -17,26 +18,37 @@
 
 // %%
 quick := display.Quick()
-corpus, err := nn.GoSourceCorpus(1 << 20)
+var model *nn.GPT
+var tok nn.Tokenizer
+corpusBytes := 4 << 20 // lesson 10's corpus: the first 4 MB of the Go sources (1 MB in quick mode)
+if quick {
+	corpusBytes = 1 << 20
+}
+for _, path := range []string{"out/gpt-go.safetensors", "out/gpt-go-quick.safetensors"} {
+	if model != nil {
+		break
+	}
+	if ck, err := nn.LoadCheckpoint(path); err == nil && ck.Tokenizer != nil && ck.Metadata["corpus"] == "GOROOT/src" {
+		model, tok = ck.Model, ck.Tokenizer
+		if n, err := strconv.Atoi(ck.Metadata["corpus_bytes"]); err == nil {
+			corpusBytes = n
+		}
+		fmt.Println("loaded", path, "—", ck.Model)
+	}
+}
+corpus, err := nn.GoSourceCorpus(corpusBytes)
 if err != nil {
 	panic(err)
 }
-// (Inside a function: yaegi v0.16.1 mishandles `a, b :=` in top-level loops and if statements.)
-loadOrTrain := func() (*nn.GPT, nn.Tokenizer) {
-	for _, path := range []string{"out/gpt-go.safetensors", "out/gpt-go-quick.safetensors"} {
-		if ck, err := nn.LoadCheckpoint(path); err == nil && ck.Tokenizer != nil {
-			fmt.Println("loaded", path, "—", ck.Model)
-			return ck.Model, ck.Tokenizer
-		}
-	}
-	fmt.Println("no checkpoint from lesson 10: training a small model on 1 MB of Go source")
-	ct := nn.NewCharTokenizer(corpus)
-	ids, _ := ct.Encode(corpus)
+if model == nil {
+	fmt.Printf("no checkpoint from lesson 10: training a small model on %.0f MB of Go source\n", float64(len(corpus))/1e6)
+	tok = nn.NewCharTokenizer(corpus)
+	ids, _ := tok.Encode(corpus)
 	data, _ := nn.NewDataset(ids, 0.9)
 	nn.Seed(12)
-	cfg := nn.Config{Vocab: ct.VocabSize(), Block: 64, Layers: 2, Heads: 2, Embd: 64}
-	m := nn.MustGPT(cfg)
-	opt := nn.NewAdamW(m.Parameters(), 2e-3, 0.1)
+	cfg := nn.Config{Vocab: tok.VocabSize(), Block: 64, Layers: 2, Heads: 2, Embd: 64}
+	model = nn.MustGPT(cfg)
+	opt := nn.NewAdamW(model.Parameters(), 2e-3, 0.1)
 	steps := 600
 	if quick {
 		steps = 300
@@ -44,7 +56,7 @@ loadOrTrain := func() (*nn.GPT, nn.Tokenizer) {
 	progress := plots.NewProgress(steps, "Training a small GPT").Label("loss")
 	for step := 0; step < steps; step++ {
 		xb, yb, _ := data.Batch("train", 8, cfg.Block)
-		loss := m.Loss(m.Forward(xb, 8, cfg.Block), yb)
+		loss := model.Loss(model.Forward(xb, 8, cfg.Block), yb)
 		opt.ZeroGrad()
 		loss.Backward()
 		opt.Step()
@@ -52,9 +64,8 @@ loadOrTrain := func() (*nn.GPT, nn.Tokenizer) {
 		progress.Update(step, "")
 	}
 	progress.Done()
-	return m, ct
 }
-model, tok := loadOrTrain()
+fmt.Printf("the corpus it learned from: %.1f MB of Go source\n", float64(len(corpus))/1e6)
 model.Train(false)
 encode := func(s string) []int {
 	ids, err := tok.Encode(s)
@@ -123,76 +134,36 @@ for _, T := range []float64{0, 0.5, 1, 1.5} {
 // %% [markdown]
 // Greedy decoding repeats itself: the most likely continuation of a common pattern leads back into the
 // same pattern. Low temperatures give tidy but dull text; high temperatures invent more and break more
-// (misspelled identifiers, unbalanced brackets). Chat assistants typically sample at temperatures
-// around 0.7–1.
+// (misspelled identifiers, unbalanced brackets). Chat applications commonly sample somewhere between
+// 0.7 and 1: a convention, not a rule.
 //
 // ## New text or copied text?
 //
 // Does the model write new lines, or recite lines it has seen? For each generated line we look for the
-// most similar line in the corpus: we index every corpus line by its three-character pieces (*trigrams*)
-// and rank lines by the share of trigrams they have in common with the generated one.
+// most similar line in the corpus: `nn.NewLineIndex` indexes every corpus line by its three-character
+// pieces (*trigrams*) and ranks lines by the share of trigrams they have in common with the generated one.
 
 // %%
-lines := strings.Split(corpus, "\n")
-index := map[string][]int{}
-lineTri := map[int]int{} // trigrams indexed per line
-seen := map[string]bool{}
-for i, l := range lines {
-	l = strings.TrimSpace(l)
-	if len(l) < 12 || seen[l] {
-		continue
-	}
-	seen[l] = true
-	for j := 0; j+3 <= len(l); j += 2 {
-		index[l[j:j+3]] = append(index[l[j:j+3]], i)
-		lineTri[i]++
-	}
-}
-nearest := func(q string) (string, float64) {
-	votes := map[int]int{}
-	tri := 0
-	for j := 0; j+3 <= len(q); j++ {
-		tri++
-		for _, i := range index[q[j:j+3]] {
-			votes[i]++
-		}
-	}
-	// score: shared trigrams relative to the larger of the two lines (1 = the same line)
-	best, bestS := -1, 0.0
-	for i, v := range votes {
-		s := float64(v) / math.Max(float64(tri)/2, float64(lineTri[i]))
-		if s > bestS || (s == bestS && i < best) {
-			best, bestS = i, s
-		}
-	}
-	if best < 0 {
-		return "", 0
-	}
-	m := strings.TrimSpace(lines[best])
-	if len(m) > 90 {
-		m = m[:90] + "…"
-	}
-	return m, bestS
-}
+index := nn.NewLineIndex(corpus, 12)
+fmt.Printf("%d distinct corpus lines indexed\n", index.Len())
 sample := generate("\n", 600, 0.8, 7)
-copied, fresh := 0, 0
-report := func(l string) {
-	match, score := nearest(l)
-	fmt.Printf("generated: %s\n  nearest:  %s   (in corpus verbatim: %v, trigram overlap %.0f%%)\n", l, match, seen[l], 100*math.Min(score, 1))
-}
-shown := 0
+copied, fresh, shown := 0, 0, 0
 for _, l := range strings.Split(sample, "\n") {
 	l = strings.TrimSpace(l)
 	if len(l) < 16 {
 		continue
 	}
-	if seen[l] {
+	if index.Contains(l) {
 		copied++
 	} else {
 		fresh++
 	}
 	if shown < 6 {
-		report(l)
+		match, overlap := index.Nearest(l)
+		if len(match) > 90 {
+			match = match[:90] + "…"
+		}
+		fmt.Printf("generated: %s\n  nearest:  %s   (in corpus verbatim: %v, trigram overlap %.0f%%)\n", l, match, index.Contains(l), 100*overlap)
 		shown++
 	}
 }
@@ -218,11 +189,41 @@ for seed := uint64(1); seed <= 3; seed++ {
 }
 
 // %% [markdown]
-// The model continues confidently, in the style of the documentation it was trained on, about a package
-// that does not exist. It has no way to know, and nothing in its training asked it to know: it was
-// trained only to continue text the way its corpus would. A small model's prose is halting; a large
-// model's is fluent and persuasive, but the mechanism is the same. Fluency is a property of the text, not
-// evidence that what it says is true.
+// The model continues in the form of the package comments it was trained on — comment markers,
+// "implements", sentence-shaped phrases, then code — about a package that does not exist. It has no way
+// to know, and nothing in its training asked it to know: it was trained only to continue text the way its
+// corpus would. Its words are still half-formed (a model of 0.8 million parameters, trained for a few
+// minutes, has learned Go's shape better than English); a large model's would be fluent and persuasive,
+// but the mechanism is the same. Fluency is a property of the text, not evidence that what it says is
+// true.
+//
+// ## From a next-character model to an assistant
+//
+// Ask this model a question and it does not answer: it continues the text the way its corpus would. A
+// question is just more text to continue:
+
+// %%
+question := "// Q: How do I reverse a slice in Go?\n// A:"
+for seed := uint64(1); seed <= 2; seed++ {
+	fmt.Printf("%s\n\n", generate(question, 160, 0.7, seed))
+}
+
+// %% [markdown]
+// Chat assistants start as exactly this kind of model, a *base model* trained on next-token prediction,
+// and are then trained further (Ouyang et al. 2022, *Training language models to follow instructions with
+// human feedback*, the InstructGPT paper behind ChatGPT):
+//
+// 1. **Instruction tuning** (supervised fine-tuning): more next-token training, now on conversations that
+//    people wrote as examples of the answers they want. The model learns that a question is followed by
+//    an answer.
+// 2. **Reinforcement learning from human feedback (RLHF):** people rank several answers of the model; a
+//    second network learns to predict those rankings (a *reward model*), and the assistant is trained to
+//    write answers that score well.
+//
+// In that paper, people preferred the answers of a 1.3-billion-parameter model trained this way to those
+// of the 175-billion-parameter base GPT-3. Both steps are the same gradient descent as lesson 4, on a
+// different loss; neither adds a source of truth. The assistant is still a model of likely text, now
+// shaped towards text that people rate as helpful.
 //
 // ## Takeaways
 // - Temperature reshapes the next-token distribution: low is repetitive and safe, high is varied and
@@ -233,3 +234,9 @@ for seed := uint64(1); seed <= 3; seed++ {
 //   its data never contained. It is a mirror of its data, not a source of truth.
 // - Everything in this course — the neuron, the loss, backpropagation, attention, the scale — is
 //   ordinary arithmetic. ChatGPT is not magic; it is this, repeated at scale.
+// - A chat assistant is this model trained further on examples and human preferences (instruction tuning,
+//   RLHF): the same arithmetic, aimed at answers people prefer.
+//
+// **Try this:** sample the *zebra* prompt at temperature 0 and at 1.5 and compare how confident each is;
+// or ask about a package that does exist (`// Package strings implements`) and compare with the real
+// package comment under `$(go env GOROOT)/src/strings`.

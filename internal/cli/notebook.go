@@ -13,15 +13,16 @@ import (
 
 // notebookCmd is `notmagic notebook [flags] [LESSON.go ...]`: it turns lessons (default: every
 // lessons/*.go) into notebooks in -o (default notebooks/), executing each through the interpreter
-// session so the notebook stores its outputs. -quick sets NOTMAGIC_QUICK=1 (fewer training steps);
-// -no-exec writes notebooks without outputs; -check writes nothing and fails when a notebook's cells
-// differ from its lesson's.
+// session so the notebook stores its outputs — in the mode the lesson asks for (quick unless its header
+// says `//notmagic:notebook full`), or in the one -quick or -full forces. -no-exec writes notebooks
+// without outputs; -check writes nothing and fails when a notebook's cells differ from its lesson's.
 func notebookCmd(s Streams, args []string) error {
 	fs := newFlags(s, "notebook", "usage: notmagic notebook [flags] [LESSON.go ...]")
 	out := fs.String("o", "notebooks", "output `dir`ectory")
 	lessonsDir := fs.String("lessons", "lessons", "`dir`ectory of lessons used when no file is named")
 	noExec := fs.Bool("no-exec", false, "write the notebooks without executing them (no outputs)")
-	quick := fs.Bool("quick", false, "quick mode: set NOTMAGIC_QUICK=1 while executing")
+	quick := fs.Bool("quick", false, "execute every lesson in quick mode (NOTMAGIC_QUICK=1), whatever it asks for")
+	full := fs.Bool("full", false, "execute every lesson in full mode, whatever it asks for")
 	check := fs.Bool("check", false, "only check that the notebooks match their lessons")
 	timeout := fs.Duration("timeout", 30*time.Minute, "give up on a lesson after this long")
 	if err := fs.Parse(args); err != nil {
@@ -47,16 +48,26 @@ func notebookCmd(s Streams, args []string) error {
 		fmt.Fprintf(s.Out, "%d notebooks match their lessons\n", len(files))
 		return nil
 	}
-	if *quick {
-		os.Setenv("NOTMAGIC_QUICK", "1")
+	if *quick && *full {
+		return errors.New("choose at most one of -quick and -full")
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
 	for _, f := range files {
+		mode, err := notebook.LessonMode(f)
+		if err != nil {
+			return err
+		}
+		switch {
+		case *quick:
+			mode = "quick"
+		case *full:
+			mode = "full"
+		}
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
-		path, size, err := notebook.Write(ctx, f, *out, !*noExec, *quick)
+		path, size, err := notebook.Write(ctx, f, *out, !*noExec, mode)
 		cancel()
 		if err != nil {
 			var ce *notebook.CellError
@@ -65,7 +76,7 @@ func notebookCmd(s Streams, args []string) error {
 			}
 			return err
 		}
-		fmt.Fprintf(s.Out, "%s → %s (%d KB, %.1fs)\n", f, path, size/1024, time.Since(start).Seconds())
+		fmt.Fprintf(s.Out, "%s → %s (%s mode, %d KB, %.1fs)\n", f, path, mode, size/1024, time.Since(start).Seconds())
 	}
 	return nil
 }

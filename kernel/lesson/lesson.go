@@ -1,7 +1,9 @@
 // Package lesson reads and writes lessons: Go source files in the percent format that Jupytext reads,
 // where `// %% [markdown]` starts a markdown cell written as `// ` comment lines and `// %%` starts a
 // code cell. Lines before the first cell marker (a `//go:build ignore` constraint that keeps lessons
-// out of `go build ./...`, a package clause) are the header and belong to no cell.
+// out of `go build ./...`, a package clause) are the header and belong to no cell. A header line
+// `//notmagic:notebook full` asks for the lesson's stored notebook to be executed in full mode (see
+// NotebookMode).
 //
 //	//go:build ignore
 //
@@ -29,6 +31,22 @@ type Cell struct {
 }
 
 var marker = regexp.MustCompile(`^//\s?%%(.*)$`)
+
+// NotebookMode returns the mode in which a lesson's stored notebook is executed: "full" when its header
+// has the line `//notmagic:notebook full` (a lesson whose text describes what a full run shows, such as
+// a trained model's samples), "quick" otherwise (NOTMAGIC_QUICK=1: fewer steps, the same code).
+func NotebookMode(src []byte) string {
+	for _, l := range strings.Split(string(src), "\n") {
+		l = strings.TrimSpace(l)
+		if marker.MatchString(l) {
+			break
+		}
+		if f := strings.Fields(l); len(f) == 2 && f[0] == "//notmagic:notebook" && f[1] == "full" {
+			return "full"
+		}
+	}
+	return "quick"
+}
 
 // IsLesson reports whether src has at least one cell marker.
 func IsLesson(src []byte) bool {

@@ -3,6 +3,7 @@ package notebook
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,8 +29,8 @@ func chdirTemp(t *testing.T) string {
 }
 
 // runLesson executes one lesson (a file name in lessons/) in quick mode, as `notmagic notebook -quick`
-// does, and checks the structure every lesson promises: a "You will learn" opening, takeaways at the end,
-// and at least one figure. after, when not nil, runs with the lesson's session still open.
+// does, and checks the structure every lesson promises: a "You will learn" opening, takeaways at the end
+// with a "Try this", and at least one figure. after, when not nil, runs with the lesson's session still open.
 // NOTMAGIC_LESSON_DUMP=DIR keeps the executed notebook.
 func runLesson(t *testing.T, dir, name string, after func(*session.Session) error) {
 	t.Helper()
@@ -46,6 +47,8 @@ func runLesson(t *testing.T, dir, name string, after func(*session.Session) erro
 	}
 	if last := cells[len(cells)-1]; last.Kind != "markdown" || !strings.Contains(last.Source, "Takeaways") {
 		t.Errorf("last cell is not the takeaways")
+	} else if !strings.Contains(last.Source, "**Try this:**") {
+		t.Errorf("the takeaways do not end with a \"Try this\": knobs to change and what to expect")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -95,9 +98,43 @@ func TestLessonsQuick(t *testing.T) {
 			if strings.HasPrefix(name, "08_") {
 				t.Skip("run by TestAttentionClaim")
 			}
-			runLesson(t, dir, name, nil)
+			runLesson(t, dir, name, lessonChecks[name])
 		})
 	}
+}
+
+// query runs code in a lesson's session and returns what it printed.
+func query(s *session.Session, code string) (string, error) {
+	col := &collector{}
+	_, err := s.Execute(context.Background(), code, col)
+	var out string
+	for _, o := range col.outputs() {
+		out += joinSource(o.Text)
+	}
+	return out, err
+}
+
+// lessonChecks check what a lesson computed, in its session after its last cell (quick mode).
+var lessonChecks = map[string]func(*session.Session) error{
+	// Lesson 10: the weights-as-compression cell divides the corpus size by the checkpoint's, and the
+	// frontier comparison comes out near 77×.
+	"10_training_gpt.go": func(s *session.Session) error {
+		out, err := query(s, `fmt.Printf("%f %f %f %f", compression, corpusBytes, weightBytes, llamaText/llamaWeights)`)
+		if err != nil {
+			return err
+		}
+		var ratio, corpus, weights, llama float64
+		if _, err := fmt.Sscan(out, &ratio, &corpus, &weights, &llama); err != nil {
+			return fmt.Errorf("reading %q: %v", out, err)
+		}
+		if corpus < 1e6 || weights < 1e5 || math.Abs(ratio-corpus/weights) > 1e-6*ratio || ratio < 1 || ratio > 10 {
+			return fmt.Errorf("compression %.3f from corpus %.0f and weights %.0f bytes", ratio, corpus, weights)
+		}
+		if math.Abs(llama-77) > 1 {
+			return fmt.Errorf("Llama 3.1 405B text/weights = %.1f, want about 77", llama)
+		}
+		return nil
+	},
 }
 
 // TestAttentionClaim trains lesson 8's transformer in quick mode, through the lesson's own cells, and
@@ -109,19 +146,20 @@ func TestAttentionClaim(t *testing.T) {
 	}
 	dir := chdirTemp(t)
 	t.Setenv("NOTMAGIC_QUICK", "1")
-	var got string
+	var got, long string
 	check := func(s *session.Session) error {
-		col := &collector{}
-		_, err := s.Execute(context.Background(), `fmt.Printf("%s %s %f %f %f %f\n", answerTired, answerWide, tiredOnAnimal, tiredOnStreet, wideOnAnimal, wideOnStreet)`, col)
-		for _, o := range col.outputs() {
-			got += joinSource(o.Text)
+		var err error
+		if got, err = query(s, `fmt.Printf("%s %s %f %f %f %f\n", answerTired, answerWide, tiredOnAnimal, tiredOnStreet, wideOnAnimal, wideOnStreet)`); err != nil {
+			return err
 		}
+		long, err = query(s, `fmt.Println(distances, windowAcc, attnAcc)`)
 		return err
 	}
 	runLesson(t, dir, "08_attention.go", check)
 	if t.Failed() {
 		return
 	}
+	longDistances, windowAcc, attnAcc := parseLists(t, long)
 	var ansT, ansW string
 	var ta, ts, wa, ws float64
 	if _, err := fmt.Sscan(got, &ansT, &ansW, &ta, &ts, &wa, &ws); err != nil {
@@ -137,4 +175,47 @@ func TestAttentionClaim(t *testing.T) {
 	if !(ws > 0.5 && ws > 3*wa) {
 		t.Errorf("too wide: attention on street %.2f, on animal %.2f; want most on street", ws, wa)
 	}
+	// The long-range comparison: the fixed window of 8 tokens finds a key 4 tokens back and guesses
+	// (25%) for one 24 back; attention finds it at every distance.
+	var near, far float64
+	for i, d := range longDistances {
+		switch {
+		case windowAcc[i] < 0 || attnAcc[i] < 0:
+		case d <= 8 && windowAcc[i] < 0.9:
+			t.Errorf("window model, key %v back: accuracy %.2f, want ≥ 0.9", d, windowAcc[i])
+		case d > 8 && windowAcc[i] > 0.45:
+			t.Errorf("window model, key %v back: accuracy %.2f, want near guessing (0.25)", d, windowAcc[i])
+		}
+		if attnAcc[i] < 0.9 {
+			t.Errorf("attention model, key %v back: accuracy %.2f, want ≥ 0.9", d, attnAcc[i])
+		}
+		if d == 4 {
+			near = windowAcc[i]
+		}
+		if d == 24 {
+			far = windowAcc[i]
+		}
+	}
+	t.Logf("long range: window %.2f at 4 tokens, %.2f at 24; attention %v", near, far, attnAcc)
+}
+
+// parseLists reads three printed []float64 of equal length, "[a b …] [c d …] [e f …]".
+func parseLists(t *testing.T, s string) (x, y, z []float64) {
+	t.Helper()
+	var lists [][]float64
+	for _, part := range strings.Split(strings.TrimSpace(s), "] [") {
+		var l []float64
+		for _, f := range strings.Fields(strings.Trim(part, "[]")) {
+			var v float64
+			if _, err := fmt.Sscan(f, &v); err != nil {
+				t.Fatalf("reading %q: %v", s, err)
+			}
+			l = append(l, v)
+		}
+		lists = append(lists, l)
+	}
+	if len(lists) != 3 || len(lists[0]) == 0 || len(lists[1]) != len(lists[0]) || len(lists[2]) != len(lists[0]) {
+		t.Fatalf("reading three lists of equal length from %q", s)
+	}
+	return lists[0], lists[1], lists[2]
 }

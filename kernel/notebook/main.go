@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/notmagic/notmagic/internal/atomicfile"
+	"github.com/notmagic/notmagic/kernel/lesson"
 )
 
 // Convert reads a percent-format lesson and returns its notebook: executed through a fresh interpreter
@@ -73,16 +74,36 @@ func NotebookPath(lessonPath, outDir string) string {
 	return filepath.Join(outDir, strings.TrimSuffix(filepath.Base(lessonPath), ".go")+".ipynb")
 }
 
-// Write converts the lesson at lessonPath (executing it through a fresh session when execute is true)
-// and writes the notebook to NotebookPath(lessonPath, outDir) atomically; quick marks it as made in
-// quick mode (NOTMAGIC_QUICK=1). It returns the notebook's path and size in bytes.
-func Write(ctx context.Context, lessonPath, outDir string, execute, quick bool) (string, int, error) {
+// Write converts the lesson at lessonPath and writes the notebook to NotebookPath(lessonPath, outDir)
+// atomically. With execute, the lesson runs through a fresh session in mode "quick" (NOTMAGIC_QUICK=1:
+// fewer steps, the same code) or "full" (NOTMAGIC_QUICK unset for the run, restored afterwards); the
+// mode is recorded in the notebook's metadata ("notmagic": {"mode": …}). It returns the notebook's path
+// and size in bytes.
+func Write(ctx context.Context, lessonPath, outDir string, execute bool, mode string) (string, int, error) {
+	if mode != "quick" && mode != "full" {
+		return "", 0, fmt.Errorf("notebook mode %q: want quick or full", mode)
+	}
+	if execute {
+		prev, had := os.LookupEnv("NOTMAGIC_QUICK")
+		if mode == "quick" {
+			os.Setenv("NOTMAGIC_QUICK", "1")
+		} else {
+			os.Unsetenv("NOTMAGIC_QUICK")
+		}
+		defer func() {
+			if had {
+				os.Setenv("NOTMAGIC_QUICK", prev)
+			} else {
+				os.Unsetenv("NOTMAGIC_QUICK")
+			}
+		}()
+	}
 	nb, err := Convert(ctx, lessonPath, execute)
 	if err != nil {
 		return "", 0, err
 	}
-	if quick {
-		nb.Metadata["notmagic"] = map[string]any{"quick": true}
+	if execute {
+		nb.Metadata["notmagic"] = map[string]any{"mode": mode}
 	}
 	b, err := nb.Marshal()
 	if err != nil {
@@ -93,4 +114,22 @@ func Write(ctx context.Context, lessonPath, outDir string, execute, quick bool) 
 		return "", 0, err
 	}
 	return path, len(b), nil
+}
+
+// StoredMode returns the mode a stored notebook was executed in ("quick" or "full", from its metadata),
+// or "" when the notebook does not say (not executed, or written before modes were recorded).
+func StoredMode(nb *Notebook) string {
+	m, _ := nb.Metadata["notmagic"].(map[string]any)
+	mode, _ := m["mode"].(string)
+	return mode
+}
+
+// LessonMode returns the mode the lesson at path asks its stored notebook to be executed in (see
+// lesson.NotebookMode).
+func LessonMode(path string) (string, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return lesson.NotebookMode(src), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +27,7 @@ func TestNotebooksInSync(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	for _, f := range files {
-		if _, _, err := Write(context.Background(), f, tmp, false, false); err != nil {
+		if _, _, err := Write(context.Background(), f, tmp, false, "quick"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -39,11 +40,19 @@ func TestNotebooksInSync(t *testing.T) {
 		storedPath := NotebookPath(f, notebooksDir)
 		stored, err := ReadNotebook(storedPath)
 		if err != nil {
-			t.Errorf("%v (run `notmagic notebook -quick %s`)", err, f)
+			t.Errorf("%v (run `notmagic notebook %s`)", err, f)
 			continue
 		}
 		if err := SameSources(fresh.Sources(), stored); err != nil {
-			t.Errorf("%s is out of date with %s (run `notmagic notebook -quick %s`): %v", storedPath, f, f, err)
+			t.Errorf("%s is out of date with %s (run `notmagic notebook %s`): %v", storedPath, f, f, err)
+		}
+		// Stored in the mode the lesson asks for: a lesson whose text describes a full run must show one.
+		want, err := LessonMode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := StoredMode(stored); got != want {
+			t.Errorf("%s was executed in %q mode; its lesson asks for %q (run `notmagic notebook %s`)", storedPath, got, want, f)
 		}
 		outputs := 0
 		for _, c := range stored.Cells {
@@ -70,6 +79,35 @@ func TestNotebooksInSync(t *testing.T) {
 		t.Errorf("notebooks/ holds %.1f MB, over the 15 MB budget", float64(total)/(1<<20))
 	}
 	t.Logf("%d notebooks, %.1f MB", len(stored), float64(total)/(1<<20))
+}
+
+// TestStoredPayoff checks the climax of the stored course: lesson 10's notebook, executed in full mode,
+// ends with a final training loss of at most 1.7 nats per character (a model that writes Go-shaped text;
+// the quick run stops near 2.7).
+func TestStoredPayoff(t *testing.T) {
+	nb, err := ReadNotebook(filepath.Join(notebooksDir, "10_training_gpt.ipynb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var loss float64
+	found := false
+	for _, c := range nb.Cells {
+		for _, o := range c.Outputs {
+			text := joinSource(o.Text)
+			if i := strings.Index(text, "final train loss "); i >= 0 {
+				if _, err := fmt.Sscanf(text[i:], "final train loss %f", &loss); err == nil {
+					found = true
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal(`lesson 10's notebook prints no "final train loss"`)
+	}
+	if loss > 1.7 {
+		t.Errorf("lesson 10's stored final train loss is %.3f, want ≤ 1.7 (regenerate it in full mode: notmagic notebook lessons/10_training_gpt.go)", loss)
+	}
+	t.Logf("lesson 10: final train loss %.3f", loss)
 }
 
 // TestNotebooksNbclient executes every stored notebook through the real kernel with Jupyter's nbclient
