@@ -198,14 +198,19 @@ fmt.Printf("from this lesson's run to Llama 3.1 405B: %.0f orders of magnitude o
 	math.Log10(computes[len(computes)-1]/computes[0]))
 
 // %% [markdown]
-// The numbers span about ten orders of magnitude, so we plot them on a log scale: the training compute
-// of each run, and how long this machine would take for it.
+// The numbers span about ten orders of magnitude, so we plot their logarithms — the exponent, 25 for
+// 10²⁵: the training compute of each run, and how long this machine would take for it.
 
 // %%
-idx := []float64{0, 1, 2, 3}
+short := []string{"this lesson", "GPT-2 small", "GPT-3", "Llama 3.1 405B"}
+var logCompute, logHours []float64 // orders of magnitude: 25 means 10²⁵
+for i := range computes {
+	logCompute = append(logCompute, math.Log10(computes[i]))
+	logHours = append(logHours, math.Log10(cpuYears[i]*365*24))
+}
 plots.Panels("Training compute, from this lesson to a frontier model", 2,
-	plots.Line("total training compute", plots.XY("6·N·D", idx, computes)).Labels("run (0: lesson … 3: Llama 3.1 405B)", "FLOPs").LogY(),
-	plots.Line("time on this machine", plots.XY("years", idx, cpuYears)).Labels("run (0: lesson … 3: Llama 3.1 405B)", "years at the measured speed").LogY(),
+	plots.Bars("total training compute", short, plots.S("6·N·D", logCompute)).Labels("", "log₁₀ FLOPs"),
+	plots.Bars("time on this machine", short, plots.S("hours", logHours)).Labels("", "log₁₀ hours at the measured speed"),
 ).Size(12, 4.5)
 
 // %% [markdown]
