@@ -38,7 +38,7 @@ type Config struct {
 type CellError struct {
 	File string
 	Cell int // 1-based index among code cells (0 for a plain Go file)
-	Line int // the file line where the cell starts
+	Line int // the file line of the failure (where the cell starts when the error does not say)
 	Err  *session.Error
 }
 
@@ -144,6 +144,9 @@ func cellError(file string, n, line int, err error, term *terminal.Output) error
 		return e
 	}
 	term.Error(e)
+	if e.Line > 0 {
+		line = e.Line
+	}
 	return &CellError{File: file, Cell: n, Line: line, Err: e}
 }
 

@@ -95,7 +95,8 @@ func TestLesson(t *testing.T) {
 
 func TestLessonErrors(t *testing.T) {
 	cases := []struct{ src, want string }{
-		{"// %%\nx := 1\n\n// %%\ny := x +\n  undefinedThing\n", "cell 2 (line 5): CompileError: %s:6:3: undefined: undefinedThing"},
+		{"// %%\nx := 1\n\n// %%\ny := x +\n  undefinedThing\n", "cell 2 (line 6): CompileError: %s:6:3: undefined: undefinedThing"},
+		{"// %%\nxs := []int{1, 2, 3}\ni := 5\n// %%\nfmt.Println(\"before\")\nj := i - 1\n_ = j\nfmt.Println(xs[i])\n", "cell 2 (line 8): panic: runtime error: index out of range [5] with length 3"},
 		{"// %%\nfunc f() { panic(\"deep\") }\n// %%\n\nf()\n", "cell 2 (line 5): panic: deep"},
 		{"// %%\nnn.MatMul(nn.Zeros(2, 3), nn.Zeros(2, 3))\n", "cell 1 (line 2): nn.Error: matmul"},
 	}

@@ -211,6 +211,11 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 				}
 			}
 			c.ranges = s.rewrite(f)
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+					s.markStatements(fd.Body, false, funcName(fd))
+				}
+			}
 			c.node = f
 		case kindStmt:
 			f, err := parser.ParseFile(fset, "_.go", "package main; func main() {\n"+directive+c.text+"\n}", parser.ParseComments)
@@ -219,6 +224,7 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 			}
 			body := f.Decls[0].(*ast.FuncDecl).Body
 			c.ranges = s.rewrite(body)
+			s.markStatements(body, true, "")
 			wrapNestedDefines(body)
 			c.node = body
 			if i == len(chunks)-1 && len(body.List) > 0 {
@@ -331,4 +337,26 @@ func (s *Session) compileNode(n ast.Node) (prog *interp.Program, err error) {
 		}
 	}()
 	return s.in.CompileAST(n)
+}
+
+// funcName is a declared function's name as tracebacks show it: "f", or "T.m" for a method.
+func funcName(fd *ast.FuncDecl) string {
+	name := fd.Name.Name
+	if name == mainAlias {
+		name = "main"
+	}
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return name
+	}
+	t := fd.Recv.List[0].Type
+	if st, ok := t.(*ast.StarExpr); ok {
+		t = st.X
+	}
+	if ix, ok := t.(*ast.IndexExpr); ok {
+		t = ix.X
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		return id.Name + "." + name
+	}
+	return name
 }

@@ -6,6 +6,7 @@ import (
 	"go/scanner"
 	"regexp"
 	"runtime"
+	"sort"
 	"strings"
 
 	"github.com/notmagic/notmagic/lib/nn"
@@ -44,7 +45,7 @@ func (s *Session) errorFrom(name, msg string) *Error {
 	mapped, context := s.mapPos(msg)
 	tb := []string{red(name) + ": " + mapped}
 	tb = append(tb, context...)
-	return &Error{Name: name, Value: mapped, Traceback: tb}
+	return &Error{Name: name, Value: mapped, Traceback: tb, Line: s.firstLine(msg)}
 }
 
 func red(s string) string { return "\x1b[0;31m" + s + "\x1b[0m" }
@@ -85,7 +86,12 @@ func (s *Session) panicError(r any) *Error {
 	default:
 		value = fmt.Sprint(v)
 	}
+	loc := s.locate(value)
+	value = s.goWording(value, loc.stmt)
 	tb := []string{red(name) + ": " + value}
+	if loc.inner != 0 {
+		return &Error{Name: name, Value: value, Traceback: append(tb, s.whereLines(loc, lines)...), Line: s.cellLine(loc)}
+	}
 	var ctx []string
 	seen := map[string]bool{}
 	for _, l := range lines {
@@ -129,4 +135,66 @@ func ExitCode(err error) (int, bool) {
 		return e.code, true
 	}
 	return 0, false
+}
+
+// whereLines describes a located panic: the failing statement (with its source line and a caret), the
+// functions the panic crossed as the interpreter reported them, and the cell's top-level statement that
+// called into them.
+func (s *Session) whereLines(loc location, frames []string) []string {
+	at := func(pos int) (string, []string) {
+		line, col := decodePos(pos)
+		return s.mapPos(fmt.Sprintf("%d:%d", line, col))
+	}
+	where, ctx := at(loc.inner)
+	fn := loc.fn
+	switch fn {
+	case "":
+		fn = "the cell"
+	case "func literal":
+		fn = "a function literal"
+	}
+	out := []string{fmt.Sprintf("  at %s in %s", where, fn)}
+	if loc.fn != "" {
+		// The named frames between the failing function and the cell, innermost first.
+		inner := strings.TrimPrefix(loc.fn, "main.")
+		seen := map[string]bool{inner: true, inner[strings.LastIndex(inner, ".")+1:]: true, "main": true, mainAlias: true}
+		for _, l := range frames {
+			m := panicLineRE.FindStringSubmatch(l)
+			if m == nil {
+				continue
+			}
+			name := strings.TrimPrefix(strings.ReplaceAll(strings.TrimSuffix(m[3], "(...)"), mainAlias, "main"), "main.")
+			if seen[name] || name == "func" {
+				continue
+			}
+			seen[name] = true
+			out = append(out, "  called from "+name)
+		}
+		if loc.top != 0 && loc.top != loc.inner {
+			top, _ := at(loc.top)
+			out = append(out, "  called from "+top)
+		}
+	}
+	return append(out, ctx...)
+}
+
+// cellLine is the line of the running cell where a located panic happened: the failing statement when it
+// is in that cell, else the cell's statement that called into the failing function.
+func (s *Session) cellLine(loc location) int {
+	inner, _ := decodePos(loc.inner)
+	name, line, _, _ := s.lookupLine(inner)
+	if loc.fn != "" && loc.top != 0 {
+		top, _ := decodePos(loc.top)
+		if tname, tline, _, ok := s.lookupLine(top); ok && (tname != name || s.band(top) != s.band(inner)) {
+			return tline
+		}
+	}
+	return line
+}
+
+// band returns the index of the cell band holding an interpreter line.
+func (s *Session) band(line int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sort.Search(len(s.srcs), func(i int) bool { return s.srcs[i].base > line }) - 1
 }

@@ -45,6 +45,20 @@ func (s *Session) mapPos(msg string) (string, []string) {
 	return out, context
 }
 
+// firstLine returns the source line of the first interpreter position in msg (0 when there is none).
+func (s *Session) firstLine(msg string) int {
+	sub := posRE.FindStringSubmatch(msg)
+	if sub == nil {
+		return 0
+	}
+	line, _ := strconv.Atoi(sub[1])
+	_, l, _, ok := s.lookupLine(line)
+	if !ok {
+		return 0
+	}
+	return l
+}
+
 // lookupLine finds the source of an interpreter line.
 func (s *Session) lookupLine(line int) (name string, srcLine int, text string, ok bool) {
 	s.mu.Lock()

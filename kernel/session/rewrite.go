@@ -270,12 +270,20 @@ func rangeToCount(site rangeSite) {
 		Post: &ast.IncDecStmt{X: key, TokPos: pos, Tok: token.INC},
 		Body: r.Body,
 	}
+	// Find the statement again: statements may have been inserted before it since it was recorded.
+	idx := site.idx
+	for i, st := range *site.list {
+		if unlabel(st) == ast.Stmt(r) {
+			idx = i
+			break
+		}
+	}
 	var inner ast.Stmt = loop
-	if l, ok := (*site.list)[site.idx].(*ast.LabeledStmt); ok {
+	if l, ok := (*site.list)[idx].(*ast.LabeledStmt); ok {
 		l.Stmt = loop
 		inner = l
 	}
-	(*site.list)[site.idx] = &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{
+	(*site.list)[idx] = &ast.BlockStmt{Lbrace: pos, Rbrace: pos, List: []ast.Stmt{
 		&ast.AssignStmt{Lhs: []ast.Expr{ident(nName)}, TokPos: pos, Tok: token.DEFINE, Rhs: []ast.Expr{r.X}},
 		inner,
 	}}

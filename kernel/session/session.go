@@ -68,6 +68,7 @@ type Error struct {
 	Name      string   // e.g. "CompileError", "SyntaxError", "panic", "Interrupted", "nn.Error", "ExitRefused"
 	Value     string   // the message
 	Traceback []string // lines; may contain ANSI colours
+	Line      int      // the line of the failure in the cell's Source (0 when unknown)
 	cause     error    // what the cell raised, where the session knows it (os.Exit's code)
 }
 
@@ -129,6 +130,7 @@ type Session struct {
 	varTypes  map[string]string   // globals defined as T{…} or &T{…} of a cell's type T, for completion
 	available map[string]string   // import path → package name, for every package cells may import
 	srcs      []srcRange          // where every chunk compiled so far came from, for position mapping
+	sites     map[int]*site       // marked statements by position (trace.go)
 	nextBase  int
 
 	images   int  // images written to ImageDir
@@ -225,7 +227,7 @@ func New(opts Options) (*Session, error) {
 	if _, err := s.in.Eval("import (\n" + strings.Join(specs, "\n") + "\n)"); err != nil {
 		return nil, fmt.Errorf("session: prelude imports: %v", err)
 	}
-	if _, err := s.in.Eval(preludeSource); err != nil {
+	if _, err := s.in.Eval(preludeSource + "\n" + markerSource); err != nil {
 		return nil, fmt.Errorf("session: prelude: %v", err)
 	}
 	s.installHooks()

@@ -489,3 +489,36 @@ func TestClosedSessionReleasesHooks(t *testing.T) {
 	}()
 	nn.Randn(64, 64).MatMul(nn.Randn(64, 64)).Sum().Item()
 }
+
+// BenchmarkInterpretedLoops times loops in a cell, per iteration: pure arithmetic, slice indexing, and a
+// call to a function defined in an earlier cell (ns/iter). The statement markers that locate run-time
+// errors (trace.go) must cost little here.
+func BenchmarkInterpretedLoops(b *testing.B) {
+	const n = 200_000
+	for _, c := range []struct{ name, setup, loop string }{
+		{"arith", "", "s := 0\nfor i := 0; i < 200000; i++ {\n\ts += i * 3\n}"},
+		{"index", "xs := make([]int, 64)", "s := 0\nfor i := 0; i < 200000; i++ {\n\ts += xs[i&63]\n}"},
+		{"call", "func twice(v int) int {\n\tw := v * 2\n\treturn w\n}", "s := 0\nfor i := 0; i < 200000; i++ {\n\ts += twice(i)\n}"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			s, err := New(Options{Direct: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			rec := &recorder{}
+			if c.setup != "" {
+				if _, err := s.Execute(context.Background(), c.setup, rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Execute(context.Background(), c.loop, rec); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/iter")
+		})
+	}
+}
