@@ -6,9 +6,13 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"io"
+	"log"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/traefik/yaegi/interp"
 )
@@ -50,6 +54,8 @@ type chunk struct {
 	ranges   []rangeSite       // single-variable ranges over an expression of unknown type
 	body     *ast.BlockStmt    // a statement chunk's body, when it ends in a call statement
 	trailing *ast.ExprStmt     // that call statement, as written
+	decls    []*declRecord     // the declarations to record once the chunk has run (decls.go)
+	changed  []string          // functions it declares anew, whose callers must be compiled again
 }
 
 // splitItems cuts a cell into top-level items with go/scanner (braces, brackets and parentheses nest;
@@ -188,9 +194,20 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 		directive := fmt.Sprintf("//line _.go:%d:%d\n", base+c.line, c.col)
 		switch c.kind {
 		case kindImport, kindDecl:
-			f, err := parser.ParseFile(fset, "_.go", "package main\n"+directive+c.text, parser.ParseComments)
+			full := "package main\n" + directive + c.text
+			f, err := parser.ParseFile(fset, "_.go", full, parser.ParseComments)
 			if err != nil {
 				return nil, s.syntaxError(err, 0)
+			}
+			if c.kind == kindDecl {
+				recs, changed, rerr := s.checkRedefinitions(f, fset, full, src)
+				if rerr != nil {
+					return nil, rerr
+				}
+				if len(f.Decls) == 0 {
+					continue // every declaration repeated an earlier one
+				}
+				c.decls, c.changed = recs, changed
 			}
 			if c.kind == kindImport {
 				keep, err := s.filterImports(f)
@@ -296,6 +313,11 @@ func (s *Session) filterImports(f *ast.File) (bool, error) {
 // those become errors.
 func (s *Session) compile(c *chunk) (*interp.Program, error) {
 	prog, err := s.compileNode(c.node)
+	if _, internal := err.(*internalError); internal {
+		if e := s.unsupported(c.node); e != nil {
+			return nil, e
+		}
+	}
 	if err != nil && len(c.ranges) > 0 {
 		for _, r := range c.ranges {
 			rangeToCount(r)
@@ -331,12 +353,31 @@ func (s *Session) compile(c *chunk) (*interp.Program, error) {
 func (s *Session) fset() *token.FileSet { return s.in.FileSet() }
 
 func (s *Session) compileNode(n ast.Node) (prog *interp.Program, err error) {
+	// yaegi v0.16.1 reports some failures with log.Panic, which first prints a timestamped line through
+	// the standard logger: keep it out of the cell (cells do not run while a chunk compiles).
+	logMu.Lock()
+	prevOut, prevFlags := log.Writer(), log.Flags()
+	log.SetOutput(io.Discard)
 	defer func() {
+		log.SetOutput(prevOut)
+		log.SetFlags(prevFlags)
+		logMu.Unlock()
 		if r := recover(); r != nil {
-			err = fmt.Errorf("the interpreter failed on this code (yaegi: %v)", r)
+			err = &internalError{fmt.Sprint(r)}
 		}
 	}()
 	return s.in.CompileAST(n)
+}
+
+// logMu serialises the swaps of the standard logger's output around compilation.
+var logMu sync.Mutex
+
+// internalError is a failure inside the interpreter (a panic while compiling), as opposed to an error
+// in the cell's code that the interpreter reports.
+type internalError struct{ msg string }
+
+func (e *internalError) Error() string {
+	return "the interpreter failed on this code (yaegi: " + e.msg + ")"
 }
 
 // funcName is a declared function's name as tracebacks show it: "f", or "T.m" for a method.
@@ -359,4 +400,59 @@ func funcName(fd *ast.FuncDecl) string {
 		return id.Name + "." + name
 	}
 	return name
+}
+
+// unsupported names a construct of n that yaegi v0.16.1 cannot run, with the way around it, after an
+// internal failure of the interpreter (nil when it finds none).
+func (s *Session) unsupported(n ast.Node) *Error {
+	funcs := map[string]bool{} // names this chunk or earlier cells bound to functions
+	for name, v := range s.globals() {
+		if v.IsValid() && v.Kind() == reflect.Func {
+			funcs[name] = true
+		}
+	}
+	s.mu.Lock()
+	for key := range s.decls {
+		if name, ok := strings.CutPrefix(key, "func "); ok {
+			funcs[name] = true
+		}
+	}
+	s.mu.Unlock()
+	ast.Inspect(n, func(x ast.Node) bool {
+		switch x := x.(type) {
+		case *ast.FuncDecl:
+			funcs[x.Name.Name] = true
+		case *ast.AssignStmt:
+			for i, l := range x.Lhs {
+				if id, ok := l.(*ast.Ident); ok && i < len(x.Rhs) {
+					if _, isFunc := x.Rhs[i].(*ast.FuncLit); isFunc {
+						funcs[id.Name] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	var found *ast.RangeStmt
+	ast.Inspect(n, func(x ast.Node) bool {
+		r, ok := x.(*ast.RangeStmt)
+		if !ok || found != nil {
+			return found == nil
+		}
+		switch e := r.X.(type) {
+		case *ast.FuncLit:
+			found = r
+		case *ast.Ident:
+			if funcs[e.Name] {
+				found = r
+			}
+		}
+		return found == nil
+	})
+	if found == nil {
+		return nil
+	}
+	pos := s.fset().Position(found.For)
+	return s.errorFrom("UnsupportedError", fmt.Sprintf("%d:%d: range over a function (a Go 1.23 iterator) is not supported by the interpreter: "+
+		"call the function with the loop body as its yield function instead, e.g. seq(func(v T) bool { …; return true })", pos.Line, pos.Column))
 }

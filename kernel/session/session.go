@@ -123,15 +123,17 @@ type Session struct {
 	count   int // cells executed, for the default source names
 	stderrW *lineFilter
 
-	imports   map[string]string   // package name in effect → import path
-	defined   map[string]bool     // top-level names cells have defined (for error messages and completion)
-	cellDocs  map[string]string   // signature and doc comment of functions, types and methods cells declared
-	methods   map[string][]string // methods cells declared, by receiver type name
-	varTypes  map[string]string   // globals defined as T{…} or &T{…} of a cell's type T, for completion
-	available map[string]string   // import path → package name, for every package cells may import
-	srcs      []srcRange          // where every chunk compiled so far came from, for position mapping
-	sites     map[int]*site       // marked statements by position (trace.go)
-	nextBase  int
+	imports     map[string]string      // package name in effect → import path
+	defined     map[string]bool        // top-level names cells have defined (for error messages and completion)
+	cellDocs    map[string]string      // signature and doc comment of functions, types and methods cells declared
+	methods     map[string][]string    // methods cells declared, by receiver type name
+	varTypes    map[string]string      // globals defined as T{…} or &T{…} of a cell's type T, for completion
+	available   map[string]string      // import path → package name, for every package cells may import
+	srcs        []srcRange             // where every chunk compiled so far came from, for position mapping
+	sites       map[int]*site          // marked statements by position (trace.go)
+	decls       map[string]*declRecord // the types, functions and methods cells declared (decls.go)
+	redeclaring bool                   // commitDecls is compiling callers again
+	nextBase    int
 
 	images   int  // images written to ImageDir
 	degraded bool // a cell was cancelled through yaegi (see Degraded)
@@ -310,7 +312,7 @@ func KnownLimits() []string {
 	limits := []string{
 		"Go 1.22+ per-iteration loop variables are not implemented: closures created in a loop share one variable (copy it: v := v).",
 		"Deferred calls evaluate their arguments late (when the deferred call runs, not at the defer statement).",
-		"Redefining a type or a method in a later cell is ignored, and callers of a redefined function keep calling the old body: restart to change them.",
+		"A type or a method cannot be changed in a later cell: the cell fails with a RedefinitionError (restart the kernel, or use a new name); a function can be, and the cell functions that call it are compiled again to call the new body.",
 		"min and max are provided for ordered values with all arguments of one type (min(1, 2.5) needs 1.0); clear works on maps and slices.",
 		"Range over functions (Go 1.23 iterators) is not supported; range over an integer is rewritten into a counted loop.",
 		"Generic functions and types of compiled packages are not reachable from cells (nn exports concrete functions).",
@@ -461,6 +463,9 @@ func (s *Session) runChunk(ctx context.Context, ch *chunk) (any, bool, error) {
 			s.imports[name] = path
 		}
 		s.mu.Unlock()
+	}
+	if len(ch.decls) > 0 {
+		s.commitDecls(ch.decls, ch.changed, s.output())
 	}
 	switch ch.result {
 	case resultCall:

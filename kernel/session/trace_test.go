@@ -76,3 +76,73 @@ func TestRuntimeErrorPositions(t *testing.T) {
 		})
 	}
 }
+
+// TestRedefinitions: re-running a declaration is silent; a changed type or method is refused with one
+// clear error naming where it was declared; a changed function takes effect in its callers too.
+func TestRedefinitions(t *testing.T) {
+	s := newSession(t)
+	exec := func(code string) (MIMEBundle, error) {
+		return s.Execute(context.Background(), code, &recorder{})
+	}
+	for _, code := range []string{"type P struct{ X int }", "func f() int { return 1 }", "func g() int { return f() * 10 }",
+		"func h() int { return g() + 1 }", "type T struct{}", "func (T) M() int { return 1 }"} {
+		if _, err := exec(code); err != nil {
+			t.Fatalf("%q: %v", code, err)
+		}
+	}
+	// The same declarations again, with other spacing and a comment: silent.
+	for _, code := range []string{"type P struct {\n\tX int // the only field\n}", "func (T) M() int {\n\treturn 1\n}"} {
+		if _, err := exec(code); err != nil {
+			t.Errorf("re-running %q: %v", code, err)
+		}
+	}
+	for _, c := range []struct{ code, want string }{
+		{"type P struct{ X, Y int }", "type P is already declared (cell[1]:1) and the interpreter cannot change a type once it exists: restart the kernel"},
+		{"func (T) M() int { return 2 }", "method T.M is already declared (cell[6]:1) and the interpreter cannot change a method once it exists"},
+	} {
+		_, err := exec(c.code)
+		e, ok := err.(*Error)
+		if !ok || e.Name != "RedefinitionError" || !strings.Contains(e.Value, c.want) {
+			t.Errorf("%q: got %v, want a RedefinitionError saying %q", c.code, err, c.want)
+		}
+	}
+	if res, err := exec("P{1}"); err != nil || res["text/plain"] != "main.P{X:1}" && res["text/plain"] != "{1}" {
+		t.Errorf("P after the refused redefinition: %v %v", res, err)
+	}
+	// A changed function: its direct and indirect callers use the new body.
+	if _, err := exec("func f() int {\n\treturn 2\n}"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := exec("h()"); err != nil || res["text/plain"] != "21" {
+		t.Errorf("h() after f changed: %v %v, want 21", res, err)
+	}
+	// A caller that no longer compiles keeps its old body, and a note says so.
+	rec := &recorder{}
+	if _, err := s.Execute(context.Background(), "func f() string { return \"two\" }", rec); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rec.err(), "note: g (cell[3]:1) calls a function this cell changed, and it no longer compiles") {
+		t.Errorf("stderr: %q", rec.err())
+	}
+}
+
+// TestUnsupportedConstructs: what the interpreter cannot run is named, with the way around it, and the
+// interpreter's own log lines stay out of the cell.
+func TestUnsupportedConstructs(t *testing.T) {
+	s := newSession(t)
+	for _, c := range []struct{ code, at string }{
+		{"seq := func(yield func(int) bool) {\n\tyield(1)\n}\nfor x := range seq {\n\tfmt.Println(x)\n}", ":4:1:"},
+		{"func Seq(yield func(int) bool) {}\n\nfor x := range Seq {\n\tfmt.Println(x)\n}", ":3:1:"},
+	} {
+		rec := &recorder{}
+		_, err := s.Execute(context.Background(), c.code, rec)
+		e, ok := err.(*Error)
+		if !ok || e.Name != "UnsupportedError" || !strings.Contains(e.Value, "range over a function (a Go 1.23 iterator) is not supported") ||
+			!strings.Contains(e.Value, c.at) {
+			t.Errorf("%q: got %v", c.code, err)
+		}
+		if rec.err() != "" {
+			t.Errorf("%q: stderr %q", c.code, rec.err())
+		}
+	}
+}
