@@ -20,6 +20,14 @@ type HTMLer interface{ HTML() string }
 // Markdowner is a value that renders itself as Markdown.
 type Markdowner interface{ Markdown() string }
 
+// Texted is a value shown as another value (DisplayValue) with its own text form (DisplayText) as its
+// text/plain: the interpreter session wraps the values of cell-defined types this way, so that they show
+// by their String method, which only the interpreter can call.
+type Texted interface {
+	DisplayValue() any
+	DisplayText() string
+}
+
 // DisplaySizer is an image rendered at a high resolution that states the size, in CSS pixels, to show it
 // at (plots figures render at 2× for sharp text on high-DPI screens).
 type DisplaySizer interface{ DisplaySize() (width, height int) }
@@ -30,6 +38,13 @@ type DisplaySizer interface{ DisplaySize() (width, height int) }
 // String() when v has it, a quoted string for strings, fmt's %v otherwise. A failing renderer is reported
 // in the text/plain form. Values of interpreted types are seen by their text form only (a yaegi limit).
 func Bundle(v any) (data, metadata map[string]any) {
+	if t, ok := v.(Texted); ok {
+		data, metadata = Bundle(t.DisplayValue())
+		if _, isString := t.DisplayValue().(string); !isString {
+			data[MIMEText] = t.DisplayText()
+		}
+		return data, metadata
+	}
 	text := Plain(v)
 	switch x := v.(type) {
 	case PNGer:

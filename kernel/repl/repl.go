@@ -37,10 +37,12 @@ type Config struct {
 	TerminalFD  int
 }
 
-const help = `Commands:
+const help = `Commands (the notebook's magics work too: %help, ?NAME, %time, %timeit):
   :help          this help
   :reset         start a fresh interpreter (forget all definitions)
   :doc NAME      signature and documentation of NAME (e.g. :doc nn.Randn)
+  :time CODE     run CODE once and print the wall time
+  :timeit CODE   run CODE many times and print runs and ns/op
   :quit          leave (or Ctrl-D)
 Enter runs the input once it is complete Go; open brackets continue on the next line.
 Tab completes; Ctrl-C interrupts a running cell or clears the input.`
@@ -146,7 +148,7 @@ func (r *repl) command(line string) (done, quit bool) {
 	switch f[0] {
 	case ":help", ":h", ":?":
 		fmt.Fprintln(r.cfg.Out, session.Banner())
-		fmt.Fprintln(r.cfg.Out, help)
+		io.WriteString(r.cfg.Out, help+"\n")
 		fmt.Fprintln(r.cfg.Out, "\nKnown limits of the interpreter:")
 		for _, l := range session.KnownLimits() {
 			fmt.Fprintln(r.cfg.Out, "  - "+l)
@@ -168,6 +170,9 @@ func (r *repl) command(line string) (done, quit bool) {
 		} else {
 			fmt.Fprintln(r.cfg.Err, "no documentation for", name)
 		}
+	case ":time", ":timeit":
+		// The notebook's magic, with the REPL's colon.
+		r.execute("%" + strings.TrimPrefix(strings.TrimSpace(line), ":"))
 	case ":quit", ":q", ":exit":
 		return true, true
 	default:

@@ -74,6 +74,7 @@ func Run(ctx context.Context, file string, cfg Config) error {
 		ImageDir: cfg.OutDir,
 		Stdin:    cfg.Stdin,
 		Direct:   cfg.Stdout == os.Stdout && cfg.Stderr == os.Stderr, // else capture into cfg's writers
+		Script:   true,
 		Args:     append([]string{file}, cfg.Args...),
 	})
 	if err != nil {

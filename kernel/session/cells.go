@@ -36,6 +36,12 @@ const (
 	resultCall            // the trailing call was wrapped in __nm.Result
 )
 
+// alt is a form of a chunk's trailing statement and how it yields the cell's value.
+type alt struct {
+	stmt ast.Stmt
+	mode resultMode
+}
+
 // item is one top-level element of a cell (a declaration or a statement), by byte offsets.
 type item struct {
 	kind       chunkKind
@@ -44,18 +50,18 @@ type item struct {
 
 // chunk is a run of items of one kind, ready to compile.
 type chunk struct {
-	kind     chunkKind
-	text     string // the cell's text of the chunk
-	line     int    // 1-based line in the cell where text starts
-	col      int    // 1-based column of text's first byte
-	node     ast.Node
-	result   resultMode
-	imports  map[string]string // imports this chunk brings into effect (name → path)
-	ranges   []rangeSite       // single-variable ranges over an expression of unknown type
-	body     *ast.BlockStmt    // a statement chunk's body, when it ends in a call statement
-	trailing *ast.ExprStmt     // that call statement, as written
-	decls    []*declRecord     // the declarations to record once the chunk has run (decls.go)
-	changed  []string          // functions it declares anew, whose callers must be compiled again
+	kind    chunkKind
+	text    string // the cell's text of the chunk
+	line    int    // 1-based line in the cell where text starts
+	col     int    // 1-based column of text's first byte
+	node    ast.Node
+	result  resultMode
+	imports map[string]string // imports this chunk brings into effect (name → path)
+	ranges  []rangeSite       // single-variable ranges over an expression of unknown type
+	body    *ast.BlockStmt    // a statement chunk's body, when it ends in an expression
+	alts    []alt             // other forms of the trailing statement, tried in order when it does not compile
+	decls   []*declRecord     // the declarations to record once the chunk has run (decls.go)
+	changed []string          // functions it declares anew, whose callers must be compiled again
 }
 
 // splitItems cuts a cell into top-level items with go/scanner (braces, brackets and parentheses nest;
@@ -246,18 +252,25 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 			c.node = body
 			if i == len(chunks)-1 && len(body.List) > 0 {
 				if es, ok := body.List[len(body.List)-1].(*ast.ExprStmt); ok {
-					if call, ok := es.X.(*ast.CallExpr); ok {
-						// yaegi's value of a trailing call is junk when the function returns nothing:
-						// pass the call's results to __nm.Result; when that does not compile (no
-						// result), the chunk runs as written with no value.
-						c.body, c.trailing = body, es
-						body.List[len(body.List)-1] = &ast.ExprStmt{X: &ast.CallExpr{
-							Fun:    &ast.SelectorExpr{X: &ast.Ident{NamePos: call.Pos(), Name: "__nm"}, Sel: &ast.Ident{NamePos: call.Pos(), Name: "Result"}},
-							Lparen: call.Pos(), Args: []ast.Expr{call}, Rparen: call.End(),
-						}}
-						c.result = resultCall
+					// The cell's value goes to __nmResult, which also takes its text as the
+					// interpreter's fmt prints it (a cell type's String method). When that does not
+					// compile (several results, or none), a call's results go to __nm.Result, and
+					// failing that the chunk runs as written (yaegi's value of a trailing call that
+					// returns nothing is junk, so a call then gives no value).
+					c.body = body
+					e := es.X
+					wrap := func(fun ast.Expr) ast.Stmt {
+						return &ast.ExprStmt{X: &ast.CallExpr{Fun: fun, Lparen: e.Pos(), Args: []ast.Expr{e}, Rparen: e.End()}}
+					}
+					body.List[len(body.List)-1] = wrap(&ast.Ident{NamePos: e.Pos(), Name: "__nmResult"})
+					c.result = resultCall
+					if _, isCall := e.(*ast.CallExpr); isCall {
+						c.alts = []alt{
+							{wrap(&ast.SelectorExpr{X: &ast.Ident{NamePos: e.Pos(), Name: "__nm"}, Sel: &ast.Ident{NamePos: e.Pos(), Name: "Result"}}), resultCall},
+							{es, resultNo},
+						}
 					} else {
-						c.result = resultExpr
+						c.alts = []alt{{es, resultExpr}}
 					}
 				}
 			}
@@ -312,28 +325,36 @@ func (s *Session) filterImports(f *ast.File) (bool, error) {
 // integer it could not prove, a trailing call that returns nothing). yaegi panics on some inputs;
 // those become errors.
 func (s *Session) compile(c *chunk) (*interp.Program, error) {
-	prog, err := s.compileNode(c.node)
+	// try compiles the chunk, then the other forms of its trailing statement (see prepare).
+	try := func() (*interp.Program, error) {
+		prog, err := s.compileNode(c.node)
+		for _, a := range c.alts {
+			if err == nil {
+				break
+			}
+			list := append([]ast.Stmt(nil), c.body.List...)
+			list[len(list)-1] = a.stmt
+			other := &ast.BlockStmt{Lbrace: c.body.Lbrace, List: list, Rbrace: c.body.Rbrace}
+			if p2, err2 := s.compileNode(other); err2 == nil {
+				c.result = a.mode
+				return p2, nil
+			}
+		}
+		return prog, err
+	}
+	prog, err := try()
 	if _, internal := err.(*internalError); internal {
 		if e := s.unsupported(c.node); e != nil {
 			return nil, e
 		}
 	}
 	if err != nil && len(c.ranges) > 0 {
+		// Ranges over expressions of unknown type may be over integers: count instead.
 		for _, r := range c.ranges {
 			rangeToCount(r)
 		}
 		c.ranges = nil
-		if p2, err2 := s.compileNode(c.node); err2 == nil {
-			return p2, nil
-		}
-	}
-	if err != nil && c.trailing != nil {
-		// Run the chunk as written, with no value.
-		list := append([]ast.Stmt(nil), c.body.List...)
-		list[len(list)-1] = c.trailing
-		plain := &ast.BlockStmt{Lbrace: c.body.Lbrace, List: list, Rbrace: c.body.Rbrace}
-		if p2, err2 := s.compileNode(plain); err2 == nil {
-			c.result = resultNo
+		if p2, err2 := try(); err2 == nil {
 			return p2, nil
 		}
 	}

@@ -17,6 +17,20 @@ func IsComplete(code string) (status, indent string) {
 	if strings.TrimSpace(code) == "" {
 		return "complete", ""
 	}
+	if isMagic(code) {
+		// %time and %timeit are complete when the code they time is; every other magic is one line.
+		first, rest, _ := strings.Cut(strings.TrimSpace(code), "\n")
+		for _, m := range []string{"%timeit", "%time"} {
+			if first == m || strings.HasPrefix(first, m+" ") {
+				body := strings.TrimSpace(strings.TrimPrefix(first, m) + "\n" + rest)
+				if body == "" {
+					return "incomplete", ""
+				}
+				return IsComplete(body)
+			}
+		}
+		return "complete", ""
+	}
 	fset := token.NewFileSet()
 	f := fset.AddFile("", fset.Base(), len(code))
 	var s scanner.Scanner

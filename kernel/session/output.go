@@ -187,3 +187,12 @@ func (r *inputReader) Read(p []byte) (int, error) {
 	r.buf = r.buf[n:]
 	return n, nil
 }
+
+// texted shows a value with the text the interpreter's fmt gives it (display.Texted).
+type texted struct {
+	v    any
+	text string
+}
+
+func (t texted) DisplayValue() any   { return t.v }
+func (t texted) DisplayText() string { return t.text }

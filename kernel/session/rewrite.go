@@ -19,6 +19,9 @@ var intTypes = map[string]bool{
 	"uint16": true, "uint32": true, "uint64": true, "uintptr": true, "byte": true, "rune": true,
 }
 
+// displayPath is the import path of the display API cells call.
+const displayPath = "github.com/notmagic/notmagic/kernel/display"
+
 // mainAlias is what the identifier main becomes in cells.
 const mainAlias = "__nmmain"
 
@@ -41,6 +44,19 @@ func (s *Session) rewrite(n ast.Node) []rangeSite {
 			// yaegi runs a package-level main after compiling any later declaration: rename it.
 			if x.Name == "main" {
 				x.Name = mainAlias
+			}
+		case *ast.CallExpr:
+			// display.Show(v) and display.Update(id, v) go through the prelude's generic helpers, where
+			// the interpreter's fmt gives v its text (a cell type's String method).
+			if sel, ok := x.Fun.(*ast.SelectorExpr); ok {
+				if pkg, ok := sel.X.(*ast.Ident); ok && s.imports[pkg.Name] == displayPath {
+					switch {
+					case sel.Sel.Name == "Show" && len(x.Args) == 1 && x.Ellipsis == token.NoPos:
+						x.Fun = &ast.Ident{NamePos: sel.Pos(), Name: "__nmDisplay"}
+					case sel.Sel.Name == "Update" && len(x.Args) == 2 && x.Ellipsis == token.NoPos:
+						x.Fun = &ast.Ident{NamePos: sel.Pos(), Name: "__nmUpdate"}
+					}
+				}
 			}
 		case *ast.BlockStmt:
 			lists = append(lists, &x.List)

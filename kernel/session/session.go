@@ -39,6 +39,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
+	"github.com/notmagic/notmagic/kernel/display"
 	"github.com/notmagic/notmagic/kernel/symbols"
 )
 
@@ -90,6 +91,9 @@ type Options struct {
 	// output and error (REPL and runner). When false (kernel mode) they are redirected to pipes while a
 	// cell runs and everything written reaches Output.Stream.
 	Direct bool
+	// Script marks a session that runs a file with no one watching (the runner): the interactive
+	// magics (%help, ?name) are refused there with an error that says so.
+	Script bool
 	// Args are the program arguments cells see in os.Args (default: just "notmagic").
 	Args []string
 	// InterruptGrace is how long an interrupted cell gets to reach a loop check before the interpreter is
@@ -113,15 +117,16 @@ type Session struct {
 
 	stop int32 // cooperative interrupt flag, read by instrumented loops (*__nm.Stop)
 
-	mu      sync.Mutex
-	cur     Output // output of the running cell (or of the last one, for late goroutines)
-	cap     *capture
-	panics  []string // yaegi's "L:C: panic: f(...)" lines of the running cell
-	result  []any    // values passed to __nm.Result by the cell's trailing call
-	gotRes  bool
-	closed  bool
-	count   int // cells executed, for the default source names
-	stderrW *lineFilter
+	mu         sync.Mutex
+	cur        Output // output of the running cell (or of the last one, for late goroutines)
+	cap        *capture
+	panics     []string // yaegi's "L:C: panic: f(...)" lines of the running cell
+	result     []any    // values passed to __nm.Result by the cell's trailing call
+	resultText string   // their text as the interpreter's fmt prints it (__nm.Text), "" when not given
+	gotRes     bool
+	closed     bool
+	count      int // cells executed, for the default source names
+	stderrW    *lineFilter
 
 	imports     map[string]string      // package name in effect → import path
 	defined     map[string]bool        // top-level names cells have defined (for error messages and completion)
@@ -132,6 +137,7 @@ type Session struct {
 	srcs        []srcRange             // where every chunk compiled so far came from, for position mapping
 	sites       map[int]*site          // marked statements by position (trace.go)
 	decls       map[string]*declRecord // the types, functions and methods cells declared (decls.go)
+	cellBand    int                    // the index in srcs of the running cell's band
 	redeclaring bool                   // commitDecls is compiling callers again
 	nextBase    int
 
@@ -164,6 +170,15 @@ func min[T __nmOrdered](x T, y ...T) T {
 }
 
 func clear(x any) { __nm.Clear(x) }
+
+// __nmResult receives a cell's trailing value: fmt, called here with the value's own type, uses the
+// String method of a cell-defined type, which compiled code cannot see.
+func __nmResult[T any](v T) { __nm.Result(v); __nm.Text(fmt.Sprint(v)) }
+
+// __nmDisplay and __nmUpdate stand for display.Show and display.Update in cells, for the same reason.
+func __nmDisplay[T any](v T) { __nm.ShowText("", false, v, fmt.Sprint(v)) }
+
+func __nmUpdate[T any](id string, v T) { __nm.ShowText(id, true, v, fmt.Sprint(v)) }
 
 func max[T __nmOrdered](x T, y ...T) T {
 	m := x
@@ -251,8 +266,20 @@ func (s *Session) runtimeSymbols() interp.Exports {
 		}),
 		"Result": reflect.ValueOf(func(v ...any) {
 			s.mu.Lock()
-			s.result, s.gotRes = v, true
+			s.result, s.gotRes, s.resultText = v, true, ""
 			s.mu.Unlock()
+		}),
+		"Text": reflect.ValueOf(func(text string) {
+			s.mu.Lock()
+			s.resultText = text
+			s.mu.Unlock()
+		}),
+		"ShowText": reflect.ValueOf(func(id string, update bool, v any, text string) {
+			if update {
+				display.Update(id, texted{v, text})
+			} else {
+				display.Show(texted{v, text})
+			}
 		}),
 	}}
 }
@@ -316,7 +343,7 @@ func KnownLimits() []string {
 		"min and max are provided for ordered values with all arguments of one type (min(1, 2.5) needs 1.0); clear works on maps and slices.",
 		"Range over functions (Go 1.23 iterators) is not supported; range over an integer is rewritten into a counted loop.",
 		"Generic functions and types of compiled packages are not reachable from cells (nn exports concrete functions).",
-		"Methods of types defined in a cell are invisible to compiled code except through one interface: fmt does not call their String(), and rich display uses their text form.",
+		"A cell type's String method is used by fmt, by a cell's result and by display.Show; its other methods are invisible to compiled code, and a cell type stored in an error variable loses its Error method (a yaegi limit): call Error on the concrete value.",
 		"Interpreted loops are ~100× slower than compiled Go: keep hot loops in lib/nn and make a few coarse calls per cell.",
 		"An interrupt that does not reach a loop check within a moment cancels the interpreter the hard way: functions defined before may then return zero values (restart if results look wrong).",
 		"Exported package variables of compiled packages cannot be assigned from a cell (use the setter functions).",
@@ -355,11 +382,20 @@ func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, sr
 	if src.Line < 1 {
 		src.Line = 1
 	}
+	if isMagic(code) {
+		return s.magic(ctx, code, out, src)
+	}
 
+	s.mu.Lock()
+	cellBand := len(s.srcs) // the band prepare is about to add for this cell
+	s.mu.Unlock()
 	chunks, perr := s.prepare(code, src)
 	if perr != nil {
 		return nil, perr
 	}
+	s.mu.Lock()
+	s.cellBand = cellBand
+	s.mu.Unlock()
 	if len(chunks) == 0 {
 		return nil, nil
 	}
@@ -470,10 +506,13 @@ func (s *Session) runChunk(ctx context.Context, ch *chunk) (any, bool, error) {
 	switch ch.result {
 	case resultCall:
 		s.mu.Lock()
-		vals, ok := s.result, s.gotRes
-		s.result, s.gotRes = nil, false
+		vals, ok, text := s.result, s.gotRes, s.resultText
+		s.result, s.gotRes, s.resultText = nil, false, ""
 		s.mu.Unlock()
 		if ok && len(vals) == 1 && vals[0] != nil {
+			if text != "" {
+				return texted{vals[0], text}, true, nil
+			}
 			return vals[0], true, nil
 		}
 	case resultExpr:

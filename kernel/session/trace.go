@@ -374,6 +374,19 @@ func (s *Session) locate(msg string) location {
 		return 0
 	}
 	loc := location{inner: read(posVar), top: read(topVar)}
+	// Markers left by an earlier cell (this one failed before setting any, in a declaration's
+	// initializer say) say nothing about this failure.
+	s.mu.Lock()
+	cell := s.cellBand
+	s.mu.Unlock()
+	inCell := func(pos int) bool { line, _ := decodePos(pos); return pos != 0 && s.band(line) == cell }
+	switch {
+	case inCell(loc.top):
+	case inCell(loc.inner):
+		loc.top = 0
+	default:
+		return location{}
+	}
 	if loc.inner == 0 {
 		loc.inner = loc.top
 	}

@@ -2,6 +2,8 @@ package session
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -144,5 +146,89 @@ func TestUnsupportedConstructs(t *testing.T) {
 		if rec.err() != "" {
 			t.Errorf("%q: stderr %q", c.code, rec.err())
 		}
+	}
+}
+
+// TestCellTypeText: a cell-defined type's String method gives its text everywhere: fmt, the cell's
+// result and display.Show (the rich forms of compiled values stay).
+func TestCellTypeText(t *testing.T) {
+	s := newSession(t)
+	run(t, s, "type Pt struct{ X, Y int }\n\nfunc (p Pt) String() string { return fmt.Sprintf(\"(%d, %d)\", p.X, p.Y) }")
+	for _, c := range []struct{ code, want string }{
+		{"Pt{3, 4}", "(3, 4)"},
+		{"&Pt{1, 2}", "(1, 2)"},
+		{"\"text\"", `"text"`},
+		{"nn.Zeros(2)", "tensor([0., 0.]) shape=[2]"},
+	} {
+		if res, _ := run(t, s, c.code); res["text/plain"] != c.want {
+			t.Errorf("%s: result %q, want %q", c.code, res["text/plain"], c.want)
+		}
+	}
+	_, rec := run(t, s, "fmt.Println(Pt{7, 8})\ndisplay.Show(Pt{5, 6})\ndisplay.Update(\"u\", Pt{9, 9})")
+	if !strings.Contains(rec.out(), "(7, 8)") {
+		t.Errorf("fmt: %q", rec.out())
+	}
+	if len(rec.displays) != 2 || rec.displays[0].Data["text/plain"] != "(5, 6)" || rec.displays[1].Data["text/plain"] != "(9, 9)" || rec.displays[1].ID != "u" {
+		t.Errorf("display.Show and Update: %+v", rec.displays)
+	}
+	// Two results and none still work (the fallbacks).
+	run(t, s, "func two() (int, int) { return 1, 2 }\n\nfunc none() {}")
+	if res, _ := run(t, s, "none()"); res != nil {
+		t.Errorf("none(): %v", res)
+	}
+	run(t, s, "two()")
+}
+
+// TestMagics: %help, ?name and name?, %time and %timeit, an unknown magic; the runner refuses the
+// interactive ones.
+func TestMagics(t *testing.T) {
+	s := newSession(t)
+	res, _ := run(t, s, "%help")
+	if md, _ := res["text/markdown"].(string); !strings.Contains(md, "%timeit") || !strings.Contains(md, "Known limits") {
+		t.Errorf("%%help: %v", res)
+	}
+	for _, q := range []string{"?nn.Randn", "nn.Randn?", "  ?nn.Randn  "} {
+		if res, _ := run(t, s, q); !strings.Contains(fmt.Sprint(res["text/plain"]), "func Randn(shape ...int) *Tensor") {
+			t.Errorf("%s: %v", q, res)
+		}
+	}
+	_, rec := run(t, s, "%time x := 3")
+	if !strings.HasPrefix(rec.out(), "time: ") || !strings.Contains(rec.out(), "(wall clock)") {
+		t.Errorf("%%time: %q", rec.out())
+	}
+	if res, _ := run(t, s, "x"); res["text/plain"] != "3" {
+		t.Errorf("%%time's code did not run in the session: x = %v", res)
+	}
+	run(t, s, "xs := make([]int, 8)")
+	_, rec = run(t, s, "%timeit\nxs[3]++")
+	if !regexp.MustCompile(`^\d+ runs, [0-9.]+ ns/op`).MatchString(rec.out()) {
+		t.Errorf("%%timeit: %q", rec.out())
+	}
+	for _, c := range []struct{ code, want string }{
+		{"%foo", "%foo is not a magic of this kernel; the magics are %help, %time, %timeit and ?name"},
+		{"?no.SuchName", "no documentation for no.SuchName"},
+		{"%timeit", "%timeit needs code to time"},
+	} {
+		e, _ := runErr(t, s, c.code)
+		if !strings.Contains(e.Value, c.want) {
+			t.Errorf("%q: %v, want %q", c.code, e, c.want)
+		}
+	}
+	script, err := New(Options{Direct: true, Script: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer script.Close()
+	if _, err := script.Execute(context.Background(), "%help", &recorder{}); err == nil || !strings.Contains(err.Error(), "is for interactive sessions") {
+		t.Errorf("%%help in a script: %v", err)
+	}
+	if _, err := script.Execute(context.Background(), "%time y := 1", &recorder{}); err != nil {
+		t.Errorf("%%time in a script: %v", err)
+	}
+	if status, _ := IsComplete("%timeit\nfor i := 0; i < 3; i++ {"); status != "incomplete" {
+		t.Errorf("IsComplete of an open %%timeit body: %s", status)
+	}
+	if status, _ := IsComplete("%help"); status != "complete" {
+		t.Errorf("IsComplete(%%help) = %s", status)
 	}
 }

@@ -41,6 +41,7 @@ func init() {
 		"Markdowner":   reflect.ValueOf((*display.Markdowner)(nil)),
 		"PNGer":        reflect.ValueOf((*display.PNGer)(nil)),
 		"SVGer":        reflect.ValueOf((*display.SVGer)(nil)),
+		"Texted":       reflect.ValueOf((*display.Texted)(nil)),
 
 		// interface wrapper definitions
 		"_DisplaySizer": reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_DisplaySizer)(nil)),
@@ -48,6 +49,7 @@ func init() {
 		"_Markdowner":   reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_Markdowner)(nil)),
 		"_PNGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_PNGer)(nil)),
 		"_SVGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_SVGer)(nil)),
+		"_Texted":       reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_Texted)(nil)),
 	}
 }
 
@@ -99,4 +101,18 @@ type _github_com_notmagic_notmagic_kernel_display_SVGer struct {
 
 func (W _github_com_notmagic_notmagic_kernel_display_SVGer) SVG() ([]byte, error) {
 	return W.WSVG()
+}
+
+// _github_com_notmagic_notmagic_kernel_display_Texted is an interface wrapper for Texted type
+type _github_com_notmagic_notmagic_kernel_display_Texted struct {
+	IValue        interface{}
+	WDisplayText  func() string
+	WDisplayValue func() any
+}
+
+func (W _github_com_notmagic_notmagic_kernel_display_Texted) DisplayText() string {
+	return W.WDisplayText()
+}
+func (W _github_com_notmagic_notmagic_kernel_display_Texted) DisplayValue() any {
+	return W.WDisplayValue()
 }
