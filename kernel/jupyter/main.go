@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/notmagic/notmagic/kernel/session"
 )
@@ -23,6 +24,7 @@ func Serve(ci *ConnectionInfo, opts Options) error {
 	if limits := session.CaptureLimits(); limits != "" {
 		k.log.Printf("note: %s", limits)
 	}
+	go watchParent(k, time.Second)
 	go func() {
 		for {
 			select {

@@ -48,3 +48,39 @@ func TestHistoryFile(t *testing.T) {
 		t.Errorf("reloaded history: %v", h2.entries)
 	}
 }
+
+// TestPipedTruthful: in the REPL, run-time errors name the failing line in Go's words, the magics work
+// in both spellings, and redefinitions and unsupported constructs say what happens.
+func TestPipedTruthful(t *testing.T) {
+	var out, errb bytes.Buffer
+	in := strings.NewReader(`xs := []int{1, 2, 3}
+func get(i int) int {
+	v := xs[i]
+	return v
+}
+get(7)
+:time y := 2
+%timeit y++
+?nn.Randn
+:doc nn.Zeros
+type P struct{ X int }
+type P struct{ X, Y int }
+%nope
+`)
+	Run(Config{In: in, Out: &out, Err: &errb, ImageDir: t.TempDir()})
+	o, e := out.String(), errb.String()
+	for _, want := range []string{"time: ", " ns/op", "func Randn(shape ...int) *Tensor", "func Zeros(shape ...int) *Tensor"} {
+		if !strings.Contains(o, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, o)
+		}
+	}
+	for _, want := range []string{
+		"panic: runtime error: index out of range", "  at cell[2]:2:2 in get", "  called from cell[3]:1:1",
+		"RedefinitionError: cell[8]:1:1: type P is already declared (cell[7]:1)",
+		"MagicError: %nope is not a magic of this kernel",
+	} {
+		if !strings.Contains(e, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, e)
+		}
+	}
+}

@@ -187,3 +187,26 @@ func TestRunDir(t *testing.T) {
 		t.Error("an empty folder ran without error")
 	}
 }
+
+// TestRunTruthful: a script's run-time error names its file line in Go's words, with the caller's line
+// when it failed in a function of an earlier cell; the interactive magics are refused, %time runs.
+func TestRunTruthful(t *testing.T) {
+	p := write(t, "lesson.go", "// %%\nfunc get(xs []int, i int) int {\n\tv := xs[i]\n\treturn v\n}\n\n// %%\n%time n := 3\n\n// %%\nys := []int{1}\nfmt.Println(\"calling\")\nget(ys, n)\n")
+	out, errs, err := runFile(t, p)
+	var ce *CellError
+	if !errors.As(err, &ce) || ce.Cell != 3 || ce.Line != 13 || ce.Err.Value != "runtime error: index out of range" {
+		t.Fatalf("got %v (%+v)", err, ce)
+	}
+	for _, want := range []string{"  at " + p + ":3:2 in get", "  called from " + p + ":13:1"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if !strings.Contains(out, "time: ") || !strings.Contains(out, "calling") {
+		t.Errorf("stdout: %q", out)
+	}
+	p2 := write(t, "help.go", "// %%\n%help\n")
+	if _, _, err := runFile(t, p2); err == nil || !strings.Contains(err.Error(), "MagicError: %help is for interactive sessions") {
+		t.Errorf("%%help in a script: %v", err)
+	}
+}

@@ -87,7 +87,11 @@ func (s *Session) panicError(r any) *Error {
 		value = fmt.Sprint(v)
 	}
 	loc := s.locate(value)
-	value = s.goWording(value, loc.stmt)
+	stmt := loc.stmt
+	if loc.fn != "" {
+		stmt = nil // inside a function its operands are locals, gone by now: globals of the same name would lie
+	}
+	value = s.goWording(value, stmt)
 	tb := []string{red(name) + ": " + value}
 	if loc.inner != 0 {
 		return &Error{Name: name, Value: value, Traceback: append(tb, s.whereLines(loc, lines)...), Line: s.cellLine(loc)}

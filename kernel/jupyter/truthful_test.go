@@ -1,0 +1,181 @@
+//go:build unix
+
+package jupyter
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestTruthfulErrors runs, through Debian's jupyter_client and the installed kernelspec, the cases of
+// "the interpreter tells the truth": run-time errors at the failing line in Go's words, redefinitions,
+// unsupported constructs, the magics and a cell type's String method.
+func TestTruthfulErrors(t *testing.T) {
+	requirePython(t, "jupyter_client")
+	env, name := installTestKernel(t)
+	type expect struct {
+		cell     string
+		ename    string   // "" when the cell must succeed
+		evalue   string   // exact
+		tb       []string // lines the traceback must hold (ANSI colours removed)
+		stdout   string   // a substring of the cell's stdout
+		result   string   // the result's text/plain, exactly
+		markdown string   // a substring of the result's text/markdown
+		stderrOK bool     // stderr may have output
+	}
+	cases := []expect{
+		{cell: "fmt.Println(\"before\")\nxs := []int{1, 2, 3}\ni := 5\nfmt.Println(xs[i])", ename: "panic",
+			evalue: "runtime error: index out of range [5] with length 3", tb: []string{"  at cell[1]:4:1 in the cell", "    4 | fmt.Println(xs[i])"}, stdout: "before"},
+		{cell: "z := 0\nfmt.Println(10 / z)", ename: "panic", evalue: "runtime error: integer divide by zero", tb: []string{"  at cell[2]:2:1 in the cell"}},
+		{cell: "type P struct{ X int }\nvar p *P\nfmt.Println(p.X)", ename: "panic",
+			evalue: "runtime error: invalid memory address or nil pointer dereference", tb: []string{"  at cell[3]:3:1 in the cell"}},
+		{cell: "func get(xs []int, i int) int {\n\tfmt.Println(\"get\", i)\n\tv := xs[i]\n\treturn v\n}"},
+		{cell: "ys := []int{1, 2}\nfmt.Println(\"calling\")\nget(ys, 7)", ename: "panic", evalue: "runtime error: index out of range",
+			tb: []string{"  at cell[4]:3:2 in get", "  called from cell[5]:3:1", "    3 | \tv := xs[i]"}, stdout: "calling"},
+		{cell: "type P struct{ X, Y int }", ename: "RedefinitionError",
+			evalue: "cell[6]:1:1: type P is already declared (cell[3]:1) and the interpreter cannot change a type once it exists: restart the kernel to declare it anew, or give the new one another name"},
+		{cell: "type P struct{ X int }"}, // the same again: silent
+		{cell: "seq := func(yield func(int) bool) {\n\tyield(1)\n}\nfor v := range seq {\n\tfmt.Println(v)\n}", ename: "UnsupportedError",
+			evalue: "cell[8]:4:1: range over a function (a Go 1.23 iterator) is not supported by the interpreter: call the function with the loop body as its yield function instead, e.g. seq(func(v T) bool { …; return true })"},
+		{cell: "%help", markdown: "%timeit"},
+		{cell: "?nn.Randn", result: "func Randn(shape ...int) *Tensor\n\nRandn returns a tensor of standard normal values."},
+		{cell: "nn.Zeros?", result: "func Zeros(shape ...int) *Tensor\n\nZeros returns a tensor of zeros."},
+		{cell: "%time q := 1 + 1", stdout: "time: "},
+		{cell: "%timeit q++", stdout: " ns/op"},
+		{cell: "%magic", ename: "MagicError", evalue: "%magic is not a magic of this kernel; the magics are %help, %time, %timeit and ?name (%help tells more)"},
+		{cell: "type Pt struct{ X, Y int }\n\nfunc (p Pt) String() string { return fmt.Sprintf(\"(%d, %d)\", p.X, p.Y) }"},
+		{cell: "fmt.Println(Pt{1, 2})\nPt{3, 4}", stdout: "(1, 2)", result: "(3, 4)"},
+	}
+	var cells []string
+	for _, c := range cases {
+		cells = append(cells, c.cell)
+	}
+	file := filepath.Join(t.TempDir(), "cells.json")
+	b, _ := json.Marshal(cells)
+	os.WriteFile(file, b, 0o644)
+	var res []execResult
+	runPython(t, env, 3*time.Minute, &res, "cells_check.py", name, file)
+	if len(res) != len(cases) {
+		t.Fatalf("%d results for %d cells", len(res), len(cases))
+	}
+	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	for i, c := range cases {
+		r := res[i]
+		reply := r.reply(t)
+		if c.ename == "" {
+			if reply["status"] != "ok" {
+				t.Errorf("cell %d %q: %v", i+1, c.cell, reply)
+				continue
+			}
+		} else {
+			errc := r.find(t, "error")
+			if reply["status"] != "error" || errc == nil || errc["ename"] != c.ename || errc["evalue"] != c.evalue {
+				t.Errorf("cell %d %q: got %v %v %v; want %s: %q", i+1, c.cell, reply["status"], errc["ename"], errc["evalue"], c.ename, c.evalue)
+				continue
+			}
+			var tb []string
+			for _, l := range errc["traceback"].([]any) {
+				tb = append(tb, ansi.ReplaceAllString(l.(string), ""))
+			}
+			for _, want := range c.tb {
+				if !containsAny(toAny(tb), want) {
+					t.Errorf("cell %d: traceback lacks %q:\n%s", i+1, want, strings.Join(tb, "\n"))
+				}
+			}
+		}
+		if c.stdout != "" && !strings.Contains(r.stream(t, "stdout"), c.stdout) {
+			t.Errorf("cell %d: stdout %q lacks %q", i+1, r.stream(t, "stdout"), c.stdout)
+		}
+		if s := r.stream(t, "stderr"); s != "" && !c.stderrOK {
+			t.Errorf("cell %d %q: stderr %q (the interpreter's logging must not reach the cell)", i+1, c.cell, s)
+		}
+		if c.result != "" || c.markdown != "" {
+			data, _ := r.find(t, "execute_result")["data"].(map[string]any)
+			if c.result != "" && data["text/plain"] != c.result {
+				t.Errorf("cell %d %q: result %q, want %q", i+1, c.cell, data["text/plain"], c.result)
+			}
+			if md, _ := data["text/markdown"].(string); c.markdown != "" && !strings.Contains(md, c.markdown) {
+				t.Errorf("cell %d %q: markdown %q lacks %q", i+1, c.cell, md, c.markdown)
+			}
+		}
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// TestKernelEndsWithItsParent starts the kernel from a jupyter_client process, sets it running
+// `for {}`, kills that process and checks that the kernel ends itself within a few seconds.
+func TestKernelEndsWithItsParent(t *testing.T) {
+	requirePython(t, "jupyter_client")
+	env, name := installTestKernel(t)
+	cmd := exec.Command(systemPython, filepath.Join("testdata", "parent_death.py"), name)
+	cmd.Env = env
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	pid, perr := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil || perr != nil {
+		t.Fatalf("no kernel pid from the client: %q %v", line, err)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL) // only if the test fails
+	if !processAlive(pid) {
+		t.Fatalf("kernel %d not running", pid)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	start := time.Now()
+	for processAlive(pid) {
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the kernel (pid %d) is still running %v after its client was killed", pid, time.Since(start).Round(time.Millisecond))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("the kernel ended %v after its client was killed, in the middle of for {}", time.Since(start).Round(time.Millisecond))
+}
+
+// TestProcessAlive checks the liveness probe behind watchParent on a real child: running, then a
+// zombie (dead but not yet reaped, which must count as gone), then reaped.
+func TestProcessAlive(t *testing.T) {
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Skip("no sleep command:", err)
+	}
+	pid := cmd.Process.Pid
+	if !processAlive(pid) {
+		t.Fatalf("running child %d reported dead", pid)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	deadline := time.Now().Add(5 * time.Second)
+	for processAlive(pid) { // a zombie until Wait reaps it
+		if time.Now().After(deadline) {
+			t.Fatalf("killed child %d (a zombie, not reaped) still reported alive", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Wait()
+	if processAlive(pid) {
+		t.Fatalf("reaped child %d reported alive", pid)
+	}
+}
