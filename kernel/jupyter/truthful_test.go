@@ -54,6 +54,9 @@ func TestTruthfulErrors(t *testing.T) {
 		{cell: "%magic", ename: "MagicError", evalue: "%magic is not a magic of this kernel; the magics are %help, %time, %timeit and ?name (%help tells more)"},
 		{cell: "type Pt struct{ X, Y int }\n\nfunc (p Pt) String() string { return fmt.Sprintf(\"(%d, %d)\", p.X, p.Y) }"},
 		{cell: "fmt.Println(Pt{1, 2})\nPt{3, 4}", stdout: "(1, 2)", result: "(3, 4)"},
+		{cell: "type codeErr struct{ code int }\n\nfunc (e codeErr) Error() string { return fmt.Sprint(\"code \", e.code) }\n\nfunc fail() error { return codeErr{5} }"},
+		{cell: "fmt.Println(codeErr{1}, fail())\ncodeErr{2}", stdout: "code 1 code 5", result: "code 2"},
+		{cell: "e := error(codeErr{3})", ename: "panic", evalue: "a value of a cell-defined type cannot be stored in an error variable directly (an interpreter limit): return it from a func whose result is error, as Go code usually does, and store that result"},
 	}
 	var cells []string
 	for _, c := range cases {

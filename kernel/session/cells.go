@@ -264,10 +264,18 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 					}
 					body.List[len(body.List)-1] = wrap(&ast.Ident{NamePos: e.Pos(), Name: "__nmResult"})
 					c.result = resultCall
-					if _, isCall := e.(*ast.CallExpr); isCall {
-						c.alts = []alt{
-							{wrap(&ast.SelectorExpr{X: &ast.Ident{NamePos: e.Pos(), Name: "__nm"}, Sel: &ast.Ident{NamePos: e.Pos(), Name: "Result"}}), resultCall},
-							{es, resultNo},
+					if call, isCall := e.(*ast.CallExpr); isCall {
+						toResult := wrap(&ast.SelectorExpr{X: &ast.Ident{NamePos: e.Pos(), Name: "__nm"}, Sel: &ast.Ident{NamePos: e.Pos(), Name: "Result"}})
+						c.alts = []alt{{toResult, resultCall}, {es, resultNo}}
+						// A compiled function's results are compiled values, whose text needs no
+						// __nmResult; knowing their number spares a compile that fails (and whose
+						// leftovers the interpreter keeps: ~8 KiB a cell for fmt.Println).
+						switch s.compiledResults(call) {
+						case 0:
+							body.List[len(body.List)-1], c.result, c.alts = es, resultNo, nil
+						case -1, 1:
+						default:
+							body.List[len(body.List)-1], c.alts = toResult, c.alts[1:]
 						}
 					} else {
 						c.alts = []alt{{es, resultExpr}}
@@ -476,4 +484,31 @@ func (s *Session) unsupported(n ast.Node) *Error {
 	pos := s.fset().Position(found.For)
 	return s.errorFrom("UnsupportedError", fmt.Sprintf("%d:%d: range over a function (a Go 1.23 iterator) is not supported by the interpreter: "+
 		"call the function with the loop body as its yield function instead, e.g. seq(func(v T) bool { …; return true })", pos.Line, pos.Column))
+}
+
+// compiledResults returns the number of results of call's function when it is a function of a
+// compiled package (pkg.F), and -1 otherwise.
+func (s *Session) compiledResults(call *ast.CallExpr) int {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return -1
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return -1
+	}
+	path, ok := s.imports[pkg.Name]
+	if !ok {
+		return -1
+	}
+	key := path + "." + sel.Sel.Name
+	if n, ok := s.numOut.Load(key); ok {
+		return n.(int)
+	}
+	n := -1
+	if f, ok := s.in.Symbols(path)[path][sel.Sel.Name]; ok && f.Kind() == reflect.Func {
+		n = f.Type().NumOut()
+	}
+	s.numOut.Store(key, n)
+	return n
 }

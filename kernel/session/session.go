@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"reflect"
 	"strings"
@@ -129,6 +130,7 @@ type Session struct {
 	stderrW    *lineFilter
 
 	imports     map[string]string      // package name in effect → import path
+	numOut      sync.Map               // "path.Func" of a compiled function → its number of results
 	defined     map[string]bool        // top-level names cells have defined (for error messages and completion)
 	cellDocs    map[string]string      // signature and doc comment of functions, types and methods cells declared
 	methods     map[string][]string    // methods cells declared, by receiver type name
@@ -215,7 +217,7 @@ func New(opts Options) (*Session, error) {
 		Unrestricted: true,
 		GoPath:       os.DevNull, // never load interpreted sources from disk by import path
 	})
-	uses := []interp.Exports{stdlib.Symbols, {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, symbols.Symbols, s.runtimeSymbols(), opts.Symbols}
+	uses := []interp.Exports{stdlibSymbols(), {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, symbols.Symbols, s.runtimeSymbols(), opts.Symbols}
 	for _, u := range uses {
 		if err := s.in.Use(u); err != nil {
 			return nil, fmt.Errorf("session: loading symbols: %v", err)
@@ -343,7 +345,7 @@ func KnownLimits() []string {
 		"min and max are provided for ordered values with all arguments of one type (min(1, 2.5) needs 1.0); clear works on maps and slices.",
 		"Range over functions (Go 1.23 iterators) is not supported; range over an integer is rewritten into a counted loop.",
 		"Generic functions and types of compiled packages are not reachable from cells (nn exports concrete functions).",
-		"A cell type's String method is used by fmt, by a cell's result and by display.Show; its other methods are invisible to compiled code, and a cell type stored in an error variable loses its Error method (a yaegi limit): call Error on the concrete value.",
+		"A cell type's String and Error methods are used by fmt, log, a cell's result and display.Show, and an error returned by a cell func keeps its Error method; its other methods are invisible to compiled code, and a cell type put into an error variable directly (`var e error = v`, `e = v`, `error(v)`) loses its Error method (a yaegi limit; the conversion says so): return it from a func whose result is `error`.",
 		"Interpreted loops are ~100× slower than compiled Go: keep hot loops in lib/nn and make a few coarse calls per cell.",
 		"An interrupt that does not reach a loop check within a moment cancels the interpreter the hard way: functions defined before may then return zero values (restart if results look wrong).",
 		"Exported package variables of compiled packages cannot be assigned from a cell (use the setter functions).",
@@ -533,4 +535,34 @@ func (s *Session) Degraded() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.degraded
+}
+
+// stdlibSymbols is yaegi's standard library with one change: fmt and log see a cell type's methods
+// through a wrapper the interpreter builds for the interfaces that yaegi's MapTypes lists per function
+// (fmt.Formatter and fmt.Stringer); listing error between them, in the order fmt checks them, gives a
+// cell type's Error method the reach its String method has. (The list travels with the stdlib exports
+// because the interpreter copies it onto its own fmt.Print* and log wrappers as it loads them.)
+func stdlibSymbols() interp.Exports {
+	ifaces := []reflect.Type{
+		reflect.TypeFor[fmt.Formatter](),
+		reflect.TypeFor[error](),
+		reflect.TypeFor[fmt.Stringer](),
+	}
+	types := map[reflect.Value][]reflect.Type{}
+	for k, v := range stdlib.MapTypes {
+		types[k] = v
+	}
+	for _, f := range []any{
+		fmt.Errorf, fmt.Fprint, fmt.Fprintf, fmt.Fprintln, fmt.Print, fmt.Printf, fmt.Println,
+		fmt.Sprint, fmt.Sprintf, fmt.Sprintln, fmt.Append, fmt.Appendf, fmt.Appendln,
+		log.Fatal, log.Fatalf, log.Fatalln, log.Panic, log.Panicf, log.Panicln, log.Print, log.Printf, log.Println,
+	} {
+		types[reflect.ValueOf(f)] = ifaces
+	}
+	exports := interp.Exports{}
+	for k, v := range stdlib.Symbols {
+		exports[k] = v
+	}
+	exports["."] = map[string]reflect.Value{"MapTypes": reflect.ValueOf(types)}
+	return exports
 }

@@ -430,8 +430,12 @@ func (s *Session) goWording(msg string, stmt ast.Stmt) string {
 	case strings.HasPrefix(msg, "reflect.Value.Slice") && strings.Contains(msg, "out of bounds"),
 		strings.HasPrefix(msg, "reflect.Value.Slice3") && strings.Contains(msg, "out of bounds"):
 		return "runtime error: slice bounds out of range" + s.sliceDetail(stmt)
-	case strings.HasPrefix(msg, "reflect: call of reflect.Value.") && strings.HasSuffix(msg, "on zero Value"):
+	case strings.HasPrefix(msg, "reflect: call of reflect.Value.") && strings.HasSuffix(msg, "on zero Value"),
+		msg == "reflect: Method on nil interface value":
 		return "runtime error: invalid memory address or nil pointer dereference"
+	case strings.HasPrefix(msg, "reflect.Set: value of type ") && strings.HasSuffix(msg, " is not assignable to type error"):
+		return "a value of a cell-defined type cannot be stored in an error variable directly (an interpreter limit): " +
+			"return it from a func whose result is error, as Go code usually does, and store that result"
 	}
 	// "1001014:6: interface conversion: …": the interpreter prefixes a position of its own.
 	if m := posRE.FindStringIndex(msg); m != nil && m[0] == 0 && strings.HasPrefix(msg[m[1]:], ": ") {

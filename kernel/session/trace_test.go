@@ -179,6 +179,34 @@ func TestCellTypeText(t *testing.T) {
 	run(t, s, "two()")
 }
 
+// TestCellErrorText: a cell-defined error type's Error method gives its text to fmt, log, the cell's
+// result, display.Show and %w, also when a func returns it as an error; storing it in an error
+// variable directly is an interpreter limit that says what to do instead.
+func TestCellErrorText(t *testing.T) {
+	s := newSession(t)
+	run(t, s, "type codeErr struct{ code int }\n\nfunc (e codeErr) Error() string { return fmt.Sprintf(\"code %d\", e.code) }\n\nfunc fail(n int) error { return codeErr{n} }")
+	if res, _ := run(t, s, "codeErr{1}"); res["text/plain"] != "code 1" {
+		t.Errorf("result: %q", res["text/plain"])
+	}
+	if res, _ := run(t, s, "fail(2)"); res["text/plain"] != "code 2" {
+		t.Errorf("a returned error as the result: %q", res["text/plain"])
+	}
+	run(t, s, "import \"log\"")
+	_, rec := run(t, s, "fmt.Println(codeErr{3}, fail(4))\nfmt.Printf(\"%v|%s\\n\", codeErr{5}, codeErr{6})\nfmt.Println(fmt.Errorf(\"wrapped: %w\", codeErr{7}))\nlog.SetFlags(0)\nlog.SetOutput(os.Stdout)\nlog.Println(codeErr{8})\ndisplay.Show(codeErr{9})")
+	for _, want := range []string{"code 3 code 4\n", "code 5|code 6\n", "wrapped: code 7\n", "code 8\n"} {
+		if !strings.Contains(rec.out(), want) {
+			t.Errorf("output %q lacks %q", rec.out(), want)
+		}
+	}
+	if len(rec.displays) != 1 || rec.displays[0].Data["text/plain"] != "code 9" {
+		t.Errorf("display.Show: %+v", rec.displays)
+	}
+	_, err := s.Execute(context.Background(), "err := error(codeErr{10})", &recorder{})
+	if err == nil || !strings.Contains(err.Error(), "cannot be stored in an error variable directly") {
+		t.Errorf("error(v): %v", err)
+	}
+}
+
 // TestMagics: %help, ?name and name?, %time and %timeit, an unknown magic; the runner refuses the
 // interactive ones.
 func TestMagics(t *testing.T) {
