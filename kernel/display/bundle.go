@@ -28,24 +28,36 @@ type Texted interface {
 	DisplayText() string
 }
 
+// LaTeXer is a value with a LaTeX form, added to its bundle beside its HTML (an empty string adds none).
+type LaTeXer interface{ LaTeX() string }
+
 // DisplaySizer is an image rendered at a high resolution that states the size, in CSS pixels, to show it
 // at (plots figures render at 2× for sharp text on high-DPI screens).
 type DisplaySizer interface{ DisplaySize() (width, height int) }
 
 // Bundle renders v as a MIME bundle and its metadata, choosing the richest form v supports, in order:
 // PNG() ([]byte, error) → image/png; SVG() ([]byte, error) → image/svg+xml; HTML() string → text/html;
-// Markdown() string → text/markdown; an image.Image → image/png. Every bundle also has text/plain:
+// Markdown() string → text/markdown; an image.Image → image/png. With PreferSVG, SVG comes before PNG.
+// gonum values get a rich form first: a *plot.Plot (or any plots.Drawer) renders as a figure, a
+// mat.Matrix as a table (text/html, text/latex when small). Every bundle also has text/plain:
 // String() when v has it, a quoted string for strings, fmt's %v otherwise. A failing renderer is reported
 // in the text/plain form. Values of interpreted types are seen by their text form only (a yaegi limit).
 func Bundle(v any) (data, metadata map[string]any) {
 	if t, ok := v.(Texted); ok {
-		data, metadata = Bundle(t.DisplayValue())
-		if _, isString := t.DisplayValue().(string); !isString {
+		inner := adapt(t.DisplayValue())
+		data, metadata = Bundle(inner)
+		if !hasOwnText(inner) {
 			data[MIMEText] = t.DisplayText()
 		}
 		return data, metadata
 	}
+	v = adapt(v)
 	text := Plain(v)
+	if x, ok := v.(SVGer); ok && preferSVG.Load() {
+		if b, err := x.SVG(); err == nil {
+			return map[string]any{MIMESVG: string(b), MIMEText: text}, nil
+		}
+	}
 	switch x := v.(type) {
 	case PNGer:
 		b, err := x.PNG()
@@ -68,7 +80,13 @@ func Bundle(v any) (data, metadata map[string]any) {
 		}
 		return map[string]any{MIMESVG: string(b), MIMEText: text}, nil
 	case HTMLer:
-		return map[string]any{MIMEHTML: x.HTML(), MIMEText: text}, nil
+		d := map[string]any{MIMEHTML: x.HTML(), MIMEText: text}
+		if l, ok := v.(LaTeXer); ok {
+			if tex := l.LaTeX(); tex != "" {
+				d[MIMELaTeX] = tex
+			}
+		}
+		return d, nil
 	case Markdowner:
 		return map[string]any{MIMEMarkdown: x.Markdown(), MIMEText: text}, nil
 	case image.Image:
@@ -89,4 +107,14 @@ func Plain(v any) string {
 		return strconv.Quote(s)
 	}
 	return fmt.Sprintf("%v", v)
+}
+
+// hasOwnText reports whether compiled code gives v its text: a string, a fmt.Stringer or an error
+// (a gonum matrix after adapt). Otherwise a Texted's interpreter text (a cell type's String) wins.
+func hasOwnText(v any) bool {
+	switch v.(type) {
+	case string, fmt.Stringer, error:
+		return true
+	}
+	return false
 }

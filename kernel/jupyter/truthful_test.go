@@ -20,19 +20,7 @@ import (
 // "the interpreter tells the truth": run-time errors at the failing line in Go's words, redefinitions,
 // unsupported constructs, the magics and a cell type's String method.
 func TestTruthfulErrors(t *testing.T) {
-	requirePython(t, "jupyter_client")
-	env, name := installTestKernel(t)
-	type expect struct {
-		cell     string
-		ename    string   // "" when the cell must succeed
-		evalue   string   // exact
-		tb       []string // lines the traceback must hold (ANSI colours removed)
-		stdout   string   // a substring of the cell's stdout
-		result   string   // the result's text/plain, exactly
-		markdown string   // a substring of the result's text/markdown
-		stderrOK bool     // stderr may have output
-	}
-	cases := []expect{
+	cases := []cellCase{
 		{cell: "fmt.Println(\"before\")\nxs := []int{1, 2, 3}\ni := 5\nfmt.Println(xs[i])", ename: "panic",
 			evalue: "runtime error: index out of range [5] with length 3", tb: []string{"  at cell[1]:4:1 in the cell", "    4 | fmt.Println(xs[i])"}, stdout: "before"},
 		{cell: "z := 0\nfmt.Println(10 / z)", ename: "panic", evalue: "runtime error: integer divide by zero", tb: []string{"  at cell[2]:2:1 in the cell"}},
@@ -58,6 +46,28 @@ func TestTruthfulErrors(t *testing.T) {
 		{cell: "fmt.Println(codeErr{1}, fail())\ncodeErr{2}", stdout: "code 1 code 5", result: "code 2"},
 		{cell: "e := error(codeErr{3})", ename: "panic", evalue: "a value of a cell-defined type cannot be stored in an error variable directly (an interpreter limit): return it from a func whose result is error, as Go code usually does, and store that result"},
 	}
+	checkCells(t, cases)
+}
+
+// cellCase is a cell run through the real kernel and what its messages must hold.
+type cellCase struct {
+	cell     string
+	ename    string   // "" when the cell must succeed
+	evalue   string   // exact
+	tb       []string // lines the traceback must hold (ANSI colours removed)
+	stdout   string   // a substring of the cell's stdout
+	result   string   // the result's text/plain, exactly
+	markdown string   // a substring of the result's text/markdown
+	mimes    []string // MIME types the result must have
+	stderrOK bool     // stderr may have output
+}
+
+// checkCells runs cases in order in one kernel, started through Debian's jupyter_client and the
+// installed kernelspec, and checks each one's reply, error, streams and result.
+func checkCells(t *testing.T, cases []cellCase) {
+	t.Helper()
+	requirePython(t, "jupyter_client")
+	env, name := installTestKernel(t)
 	var cells []string
 	for _, c := range cases {
 		cells = append(cells, c.cell)
@@ -101,8 +111,13 @@ func TestTruthfulErrors(t *testing.T) {
 		if s := r.stream(t, "stderr"); s != "" && !c.stderrOK {
 			t.Errorf("cell %d %q: stderr %q (the interpreter's logging must not reach the cell)", i+1, c.cell, s)
 		}
-		if c.result != "" || c.markdown != "" {
+		if c.result != "" || c.markdown != "" || len(c.mimes) > 0 {
 			data, _ := r.find(t, "execute_result")["data"].(map[string]any)
+			for _, m := range c.mimes {
+				if _, ok := data[m]; !ok {
+					t.Errorf("cell %d %q: the result lacks %s (has %v)", i+1, c.cell, m, mapKeys(data))
+				}
+			}
 			if c.result != "" && data["text/plain"] != c.result {
 				t.Errorf("cell %d %q: result %q, want %q", i+1, c.cell, data["text/plain"], c.result)
 			}
@@ -111,6 +126,14 @@ func TestTruthfulErrors(t *testing.T) {
 			}
 		}
 	}
+}
+
+func mapKeys(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
 }
 
 func toAny(ss []string) []any {
@@ -181,4 +204,19 @@ func TestProcessAlive(t *testing.T) {
 	if processAlive(pid) {
 		t.Fatalf("reaped child %d reported alive", pid)
 	}
+}
+
+// TestGonumThroughKernel imports each gonum and gonum/plot package with a table in a real kernel,
+// computes with them and shows a *plot.Plot (PNG) and a *mat.Dense (HTML and LaTeX) as results.
+func TestGonumThroughKernel(t *testing.T) {
+	checkCells(t, []cellCase{
+		{cell: "import (\n\t\"gonum.org/v1/gonum/floats\"\n\t\"gonum.org/v1/gonum/mat\"\n\t\"gonum.org/v1/gonum/optimize\"\n\t\"gonum.org/v1/gonum/stat\"\n\t\"gonum.org/v1/gonum/stat/distuv\"\n" +
+			"\t\"gonum.org/v1/plot\"\n\t\"gonum.org/v1/plot/plotter\"\n\t\"gonum.org/v1/plot/plotutil\"\n\t\"gonum.org/v1/plot/vg\"\n\t\"gonum.org/v1/plot/vg/draw\"\n)"},
+		{cell: "xs := []float64{1, 2, 3, 4}\nfmt.Println(stat.Mean(xs, nil), floats.Max(xs), distuv.Normal{Mu: 0, Sigma: 1}.Prob(0) > 0.39, vg.Inch > 0, draw.PosRight > 0)\n" +
+			"r, _ := optimize.Minimize(optimize.Problem{Func: func(x []float64) float64 { return (x[0] + 2) * (x[0] + 2) }}, []float64{0}, nil, &optimize.NelderMead{})\nfmt.Printf(\"%.2f\\n\", r.X[0])",
+			stdout: "2.5 4 true true true\n-2.00\n"},
+		{cell: "p := plot.New()\np.Title.Text = \"sine\"\nvar pts plotter.XYs\nfor i := 0; i < 50; i++ {\n\tx := float64(i) / 8\n\tpts = append(pts, plotter.XY{X: x, Y: math.Sin(x)})\n}\nplotutil.AddLines(p, \"sin\", pts)\np",
+			mimes: []string{"image/png", "text/plain"}},
+		{cell: "mat.NewDense(2, 2, []float64{1, 2, 3, 4})", mimes: []string{"text/html", "text/latex"}, result: "*mat.Dense 2×2\n⎡1  2⎤\n⎣3  4⎦"},
+	})
 }

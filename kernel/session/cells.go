@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/notmagic/notmagic/kernel/symbols/gonum"
 	"github.com/traefik/yaegi/interp"
 )
 
@@ -313,6 +314,9 @@ func (s *Session) filterImports(f *ast.File) (bool, error) {
 			keep = append(keep, sp)
 			continue
 		}
+		if err := s.loadLazy(p); err != nil {
+			return false, err
+		}
 		if prev, ok := s.imports[name]; ok {
 			if prev == p {
 				continue // already in effect
@@ -511,4 +515,18 @@ func (s *Session) compiledResults(call *ast.CallExpr) int {
 	}
 	s.numOut.Store(key, n)
 	return n
+}
+
+// loadLazy hands the interpreter the symbol table of path the first time a cell imports it (for the
+// tables loaded on demand; see New). The caller holds s.mu.
+func (s *Session) loadLazy(path string) error {
+	key, ok := s.lazy[path]
+	if !ok {
+		return nil
+	}
+	if err := s.in.Use(interp.Exports{key: gonum.Symbols[key]}); err != nil {
+		return &Error{Name: "ImportError", Value: fmt.Sprintf("loading %q: %v", path, err)}
+	}
+	delete(s.lazy, path)
+	return nil
 }

@@ -42,6 +42,7 @@ import (
 
 	"github.com/notmagic/notmagic/kernel/display"
 	"github.com/notmagic/notmagic/kernel/symbols"
+	"github.com/notmagic/notmagic/kernel/symbols/gonum"
 )
 
 // MIMEBundle maps MIME types to JSON-ready data: text types as string, image/png as a base64 string,
@@ -131,6 +132,7 @@ type Session struct {
 
 	imports     map[string]string      // package name in effect → import path
 	numOut      sync.Map               // "path.Func" of a compiled function → its number of results
+	lazy        map[string]string      // import path → its key in gonum.Symbols, until first imported
 	defined     map[string]bool        // top-level names cells have defined (for error messages and completion)
 	cellDocs    map[string]string      // signature and doc comment of functions, types and methods cells declared
 	methods     map[string][]string    // methods cells declared, by receiver type name
@@ -203,7 +205,7 @@ func New(opts Options) (*Session, error) {
 	if opts.Args == nil {
 		opts.Args = []string{"notmagic"}
 	}
-	s := &Session{opts: opts, imports: map[string]string{}, available: map[string]string{}, nextBase: 1}
+	s := &Session{opts: opts, imports: map[string]string{}, available: map[string]string{}, lazy: map[string]string{}, nextBase: 1}
 	s.stderrW = &lineFilter{match: isPanicLine, onMatch: s.addPanicLine, w: fdWriter{2}}
 	var stdin io.Reader = opts.Stdin
 	if stdin == nil {
@@ -227,6 +229,14 @@ func New(opts Options) (*Session, error) {
 			if i > 0 {
 				s.available[k[:i]] = k[i+1:]
 			}
+		}
+	}
+	// gonum and gonum/plot are importable, but their tables reach the interpreter on first import
+	// (loadLazy): a session that never imports them pays nothing at start-up.
+	for k := range gonum.Symbols {
+		if i := strings.LastIndex(k, "/"); i > 0 {
+			s.available[k[:i]] = k[i+1:]
+			s.lazy[k[:i]] = k
 		}
 	}
 	// os.Exit would end the kernel: refuse it with an error the cell shows.

@@ -28,6 +28,7 @@ func init() {
 		"Markdown":     reflect.ValueOf(display.Markdown),
 		"PNG":          reflect.ValueOf(display.PNG),
 		"Plain":        reflect.ValueOf(display.Plain),
+		"PreferSVG":    reflect.ValueOf(display.PreferSVG),
 		"Quick":        reflect.ValueOf(display.Quick),
 		"ResetIDs":     reflect.ValueOf(display.ResetIDs),
 		"SVG":          reflect.ValueOf(display.SVG),
@@ -38,7 +39,9 @@ func init() {
 		// type definitions
 		"DisplaySizer": reflect.ValueOf((*display.DisplaySizer)(nil)),
 		"HTMLer":       reflect.ValueOf((*display.HTMLer)(nil)),
+		"LaTeXer":      reflect.ValueOf((*display.LaTeXer)(nil)),
 		"Markdowner":   reflect.ValueOf((*display.Markdowner)(nil)),
+		"Matrix":       reflect.ValueOf((*display.Matrix)(nil)),
 		"PNGer":        reflect.ValueOf((*display.PNGer)(nil)),
 		"SVGer":        reflect.ValueOf((*display.SVGer)(nil)),
 		"Texted":       reflect.ValueOf((*display.Texted)(nil)),
@@ -46,6 +49,7 @@ func init() {
 		// interface wrapper definitions
 		"_DisplaySizer": reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_DisplaySizer)(nil)),
 		"_HTMLer":       reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_HTMLer)(nil)),
+		"_LaTeXer":      reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_LaTeXer)(nil)),
 		"_Markdowner":   reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_Markdowner)(nil)),
 		"_PNGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_PNGer)(nil)),
 		"_SVGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_SVGer)(nil)),
@@ -71,6 +75,16 @@ type _github_com_notmagic_notmagic_kernel_display_HTMLer struct {
 
 func (W _github_com_notmagic_notmagic_kernel_display_HTMLer) HTML() string {
 	return W.WHTML()
+}
+
+// _github_com_notmagic_notmagic_kernel_display_LaTeXer is an interface wrapper for LaTeXer type
+type _github_com_notmagic_notmagic_kernel_display_LaTeXer struct {
+	IValue interface{}
+	WLaTeX func() string
+}
+
+func (W _github_com_notmagic_notmagic_kernel_display_LaTeXer) LaTeX() string {
+	return W.WLaTeX()
 }
 
 // _github_com_notmagic_notmagic_kernel_display_Markdowner is an interface wrapper for Markdowner type

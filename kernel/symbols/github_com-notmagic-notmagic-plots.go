@@ -6,6 +6,7 @@ import (
 	"github.com/notmagic/notmagic/plots"
 	"go/constant"
 	"go/token"
+	"gonum.org/v1/plot/vg/draw"
 	"reflect"
 )
 
@@ -20,6 +21,7 @@ func init() {
 		"Func":           reflect.ValueOf(plots.Func),
 		"Gallery":        reflect.ValueOf(plots.Gallery),
 		"GalleryFigures": reflect.ValueOf(plots.GalleryFigures),
+		"Gonum":          reflect.ValueOf(plots.Gonum),
 		"Heatmap":        reflect.ValueOf(plots.Heatmap),
 		"Histogram":      reflect.ValueOf(plots.Histogram),
 		"Histograms":     reflect.ValueOf(plots.Histograms),
@@ -39,6 +41,7 @@ func init() {
 		"XY":             reflect.ValueOf(plots.XY),
 
 		// type definitions
+		"Drawer":   reflect.ValueOf((*plots.Drawer)(nil)),
 		"Figure":   reflect.ValueOf((*plots.Figure)(nil)),
 		"Fn":       reflect.ValueOf((*plots.Fn)(nil)),
 		"Frame":    reflect.ValueOf((*plots.Frame)(nil)),
@@ -47,8 +50,19 @@ func init() {
 		"Tensor":   reflect.ValueOf((*plots.Tensor)(nil)),
 
 		// interface wrapper definitions
+		"_Drawer": reflect.ValueOf((*_github_com_notmagic_notmagic_plots_Drawer)(nil)),
 		"_Tensor": reflect.ValueOf((*_github_com_notmagic_notmagic_plots_Tensor)(nil)),
 	}
+}
+
+// _github_com_notmagic_notmagic_plots_Drawer is an interface wrapper for Drawer type
+type _github_com_notmagic_notmagic_plots_Drawer struct {
+	IValue interface{}
+	WDraw  func(c draw.Canvas)
+}
+
+func (W _github_com_notmagic_notmagic_plots_Drawer) Draw(c draw.Canvas) {
+	W.WDraw(c)
 }
 
 // _github_com_notmagic_notmagic_plots_Tensor is an interface wrapper for Tensor type
