@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"testing"
 )
 
 // Env names the environment variable that holds the command the test binary runs under, if any.
@@ -19,4 +20,14 @@ func Self(args ...string) *exec.Cmd {
 		return exec.Command(os.Args[0], args...)
 	}
 	return exec.Command(wrap[0], append(append(wrap[1:], os.Args[0]), args...)...)
+}
+
+// RequireNetwork ends a test whose fetch through the Go module proxy failed with err: it fails when
+// NOTMAGIC_REQUIRE_NETWORK is set (CI, where the proxy is reachable) and skips otherwise (offline).
+func RequireNetwork(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("NOTMAGIC_REQUIRE_NETWORK") != "" {
+		t.Fatalf("fetching modules failed (NOTMAGIC_REQUIRE_NETWORK is set): %v", err)
+	}
+	t.Skipf("fetching modules failed; offline? (set NOTMAGIC_REQUIRE_NETWORK to make this fail): %v", err)
 }

@@ -4,16 +4,21 @@ package jupyter
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/notmagic/notmagic/internal/testexec"
+	"github.com/notmagic/notmagic/kernel/modules"
 )
 
 // TestTruthfulErrors runs, through Debian's jupyter_client and the installed kernelspec, the cases of
@@ -39,7 +44,7 @@ func TestTruthfulErrors(t *testing.T) {
 		{cell: "nn.Zeros?", result: "func Zeros(shape ...int) *Tensor\n\nZeros returns a tensor of zeros."},
 		{cell: "%time q := 1 + 1", stdout: "time: "},
 		{cell: "%timeit q++", stdout: " ns/op"},
-		{cell: "%magic", ename: "MagicError", evalue: "%magic is not a magic of this kernel; the magics are %help, %time, %timeit and ?name (%help tells more)"},
+		{cell: "%magic", ename: "MagicError", evalue: "%magic is not a magic of this kernel; the magics are %help, %time, %timeit, %get and ?name (%help tells more)"},
 		{cell: "type Pt struct{ X, Y int }\n\nfunc (p Pt) String() string { return fmt.Sprintf(\"(%d, %d)\", p.X, p.Y) }"},
 		{cell: "fmt.Println(Pt{1, 2})\nPt{3, 4}", stdout: "(1, 2)", result: "(3, 4)"},
 		{cell: "type codeErr struct{ code int }\n\nfunc (e codeErr) Error() string { return fmt.Sprint(\"code \", e.code) }\n\nfunc fail() error { return codeErr{5} }"},
@@ -219,4 +224,35 @@ func TestGonumThroughKernel(t *testing.T) {
 			mimes: []string{"image/png", "text/plain"}},
 		{cell: "mat.NewDense(2, 2, []float64{1, 2, 3, 4})", mimes: []string{"text/html", "text/latex"}, result: "*mat.Dense 2×2\n⎡1  2⎤\n⎣3  4⎦"},
 	})
+}
+
+// TestModulesThroughKernel: %get in a real kernel fetches github.com/montanaflynn/stats v0.7.1 from the
+// module proxy, a cell imports and calls it, and a package with assembly is refused by name.
+func TestModulesThroughKernel(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	// Warm the module cache first, so that an offline machine skips here instead of failing below.
+	tr := modules.NewTree(t.TempDir())
+	if _, err := tr.Get(context.Background(), []string{"github.com/montanaflynn/stats@v0.7.1", "golang.org/x/sys@v0.50.0"}, nil); err != nil {
+		testexec.RequireNetwork(t, err)
+	}
+	checkCells(t, []cellCase{
+		{cell: "%get github.com/montanaflynn/stats@v0.7.1 golang.org/x/sys@v0.50.0", stdout: `github.com/montanaflynn/stats v0.7.1: 1 package to import: "github.com/montanaflynn/stats"`, stderrOK: true},
+		{cell: "import \"github.com/montanaflynn/stats\"\n\nr, _ := stats.LinearRegression([]stats.Coordinate{{1, 2.3}, {2, 3.3}, {3, 3.7}, {4, 4.3}})\nfmt.Printf(\"%.2f\\n\", r[3].Y)\np, _ := stats.Percentile([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 90)\np",
+			stdout: "4.36\n", result: "9"},
+		{cell: "import \"golang.org/x/sys/cpu\"", ename: "ImportError", evalue: `package "golang.org/x/sys/cpu" (golang.org/x/sys v0.50.0) cannot be imported: it has assembly (` + cpuAsm() + `), which the interpreter cannot run`},
+		{cell: "sum, _ := stats.Sum([]float64{1, 2, 3.5})\nsum", result: "6.5"},
+	})
+}
+
+// cpuAsm is the first assembly file of golang.org/x/sys/cpu v0.50.0 on this platform, as go list sorts them.
+func cpuAsm() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "cpu_gc_x86.s"
+	case "arm64":
+		return "cpu_gc_arm64.s"
+	}
+	return ""
 }

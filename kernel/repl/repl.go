@@ -37,12 +37,13 @@ type Config struct {
 	TerminalFD  int
 }
 
-const help = `Commands (the notebook's magics work too: %help, ?NAME, %time, %timeit):
+const help = `Commands (the notebook's magics work too: %help, ?NAME, %time, %timeit, %get):
   :help          this help
   :reset         start a fresh interpreter (forget all definitions)
   :doc NAME      signature and documentation of NAME (e.g. :doc nn.Randn)
   :time CODE     run CODE once and print the wall time
   :timeit CODE   run CODE many times and print runs and ns/op
+  :get MODULE    fetch a module (MODULE@VERSION too) with the go command, for import
   :quit          leave (or Ctrl-D)
 Enter runs the input once it is complete Go; open brackets continue on the next line.
 Tab completes; Ctrl-C interrupts a running cell or clears the input.`
@@ -170,7 +171,7 @@ func (r *repl) command(line string) (done, quit bool) {
 		} else {
 			fmt.Fprintln(r.cfg.Err, "no documentation for", name)
 		}
-	case ":time", ":timeit":
+	case ":time", ":timeit", ":get":
 		// The notebook's magic, with the REPL's colon.
 		r.execute("%" + strings.TrimPrefix(strings.TrimSpace(line), ":"))
 	case ":quit", ":q", ":exit":

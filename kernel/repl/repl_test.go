@@ -2,9 +2,13 @@ package repl
 
 import (
 	"bytes"
+	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/notmagic/notmagic/internal/testexec"
 )
 
 func TestPiped(t *testing.T) {
@@ -82,5 +86,21 @@ type P struct{ X, Y int }
 		if !strings.Contains(e, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, e)
 		}
+	}
+}
+
+// TestPipedGet: the REPL's :get fetches a module that the next line imports.
+func TestPipedGet(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	var out, errb bytes.Buffer
+	in := strings.NewReader(":get github.com/montanaflynn/stats@v0.7.1\nimport \"github.com/montanaflynn/stats\"\nv, _ := stats.Max([]float64{3, 9, 4})\nv\n")
+	err := Run(Config{In: in, Out: &out, Err: &errb})
+	if err != nil {
+		testexec.RequireNetwork(t, fmt.Errorf("%v: %s", err, errb.String()))
+	}
+	if !strings.Contains(out.String(), `github.com/montanaflynn/stats v0.7.1: 1 package to import`) || !strings.HasSuffix(out.String(), "9\n") {
+		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/notmagic/notmagic/internal/testexec"
 	"github.com/notmagic/notmagic/kernel/session"
 )
 
@@ -208,5 +210,20 @@ func TestRunTruthful(t *testing.T) {
 	p2 := write(t, "help.go", "// %%\n%help\n")
 	if _, _, err := runFile(t, p2); err == nil || !strings.Contains(err.Error(), "MagicError: %help is for interactive sessions") {
 		t.Errorf("%%help in a script: %v", err)
+	}
+}
+
+// TestRunGet: a script's cell may %get a module, and the next cells import and use it.
+func TestRunGet(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	p := write(t, "get.go", "// %%\n%get github.com/montanaflynn/stats@v0.7.1\n\n// %%\nimport \"github.com/montanaflynn/stats\"\n\nm, _ := stats.Mean([]float64{1, 2, 6})\nfmt.Println(\"mean\", m)\n")
+	out, errs, err := runFile(t, p)
+	if err != nil {
+		testexec.RequireNetwork(t, fmt.Errorf("%v: %s", err, errs))
+	}
+	if !strings.Contains(out, "mean 3\n") {
+		t.Errorf("stdout: %q", out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log"
 	"path"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -228,6 +229,9 @@ func (s *Session) prepare(code string, src Source) ([]*chunk, error) {
 				for _, sp := range f.Imports {
 					p, _ := strconv.Unquote(sp.Path.Value)
 					name := s.available[p]
+					if pkg := s.mods.Lookup(p); name == "" && pkg != nil {
+						name = pkg.Name
+					}
 					if sp.Name != nil {
 						name = sp.Name.Name
 					}
@@ -304,8 +308,15 @@ func (s *Session) filterImports(f *ast.File) (bool, error) {
 		}
 		name, ok := s.available[p]
 		if !ok {
-			return false, &Error{Name: "ImportError", Value: fmt.Sprintf("package %q is not available in this interpreter: cells can import the standard library and notmagic's packages (nn, plots, display)", p),
-				Traceback: []string{fmt.Sprintf("ImportError: package %q is not available", p)}}
+			pkg := s.mods.Lookup(p)
+			if pkg == nil {
+				msg := fmt.Sprintf("package %q is not available in this interpreter: cells import the standard library, notmagic's packages (nn, plots, display), gonum and gonum/plot, and the packages of modules that %%get fetched (%%get MODULE@VERSION, then import)", p)
+				return false, &Error{Name: "ImportError", Value: msg, Traceback: []string{red("ImportError") + ": " + msg}}
+			}
+			if err := s.mods.Check(p); err != nil {
+				return false, &Error{Name: "ImportError", Value: err.Error(), Traceback: []string{red("ImportError") + ": " + err.Error()}}
+			}
+			name = pkg.Name
 		}
 		if is.Name != nil {
 			name = is.Name.Name
@@ -376,6 +387,9 @@ func (s *Session) compile(c *chunk) (*interp.Program, error) {
 			if msg := s.undefinedName(c.node); msg != "" {
 				return nil, s.errorFrom("CompileError", msg)
 			}
+		}
+		if e := s.sourceImportError(err); e != nil {
+			return nil, e
 		}
 		return nil, s.compileError("CompileError", err)
 	}
@@ -529,4 +543,23 @@ func (s *Session) loadLazy(path string) error {
 	}
 	delete(s.lazy, path)
 	return nil
+}
+
+// importErrorRE matches yaegi's report of a package it failed to interpret: `import "P" error: FILE:L:C: MSG`.
+var importErrorRE = regexp.MustCompile(`import "([^"]+)" error: (?:[^:\n]*/)?([^/:\n]+\.go:\d+:\d+: .*)`)
+
+// sourceImportError rewords the interpreter's failure to run a package that %get fetched: which
+// package, from which module, and the first thing the interpreter could not do (yaegi runs most but
+// not all of Go). It returns nil for other errors.
+func (s *Session) sourceImportError(err error) *Error {
+	m := importErrorRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	pkg := s.mods.Lookup(m[1])
+	if pkg == nil {
+		return nil
+	}
+	msg := fmt.Sprintf("package %q (%s) does not run in the interpreter: %s (yaegi runs most of Go, not all; look for another package, or an older version)", m[1], pkg.Module, m[2])
+	return &Error{Name: "ImportError", Value: msg, Traceback: []string{red("ImportError") + ": " + msg}}
 }

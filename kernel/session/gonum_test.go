@@ -1,9 +1,13 @@
 package session
 
 import (
+	"context"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/notmagic/notmagic/internal/testexec"
 	"github.com/notmagic/notmagic/kernel/symbols/gonum"
 )
 
@@ -60,5 +64,49 @@ p`)
 	_, rec = run(t, s, "display.Show(&inv)")
 	if len(rec.displays) != 1 || !strings.HasPrefix(rec.displays[0].Data["text/plain"].(string), "*mat.Dense 2×2") {
 		t.Errorf("display.Show of a matrix: %+v", rec.displays)
+	}
+}
+
+// TestGetModules: %get fetches a pure-Go module through the proxy and a cell imports and calls it;
+// packages with assembly, and packages yaegi cannot run, give an ImportError naming them; an unknown
+// import says how to fetch it.
+func TestGetModules(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	s := newSession(t)
+	rec := &recorder{}
+	if _, err := s.Execute(context.Background(), "%get github.com/montanaflynn/stats@v0.7.1 golang.org/x/sys@v0.50.0\ngithub.com/dustin/go-humanize@v1.0.1", rec); err != nil {
+		testexec.RequireNetwork(t, err)
+	}
+	if !strings.Contains(rec.out(), `github.com/montanaflynn/stats v0.7.1: 1 package to import: "github.com/montanaflynn/stats"`) ||
+		!strings.Contains(rec.out(), "golang.org/x/sys v0.50.0: ") {
+		t.Errorf("%%get's summary: %q", rec.out())
+	}
+	run(t, s, `import "github.com/montanaflynn/stats"`)
+	_, rec = run(t, s, "m, err := stats.Median([]float64{1, 5, 2, 8, 7})\nfmt.Println(m, err)")
+	if rec.out() != "5 <nil>\n" {
+		t.Errorf("stats.Median: %q", rec.out())
+	}
+	for _, c := range []struct{ code, want string }{
+		{`import "golang.org/x/sys/cpu"`, `package "golang.org/x/sys/cpu" (golang.org/x/sys v0.50.0) cannot be imported: it has assembly (cpu_`},
+		{`import "github.com/dustin/go-humanize"`, `package "github.com/dustin/go-humanize" (github.com/dustin/go-humanize v1.0.1) does not run in the interpreter: number.go:76:10: invalid operation: mismatched types untyped float and untyped float64`},
+		{`import "example.com/never/fetched"`, `package "example.com/never/fetched" is not available in this interpreter: cells import the standard library, notmagic's packages (nn, plots, display), gonum and gonum/plot, and the packages of modules that %get fetched (%get MODULE@VERSION, then import)`},
+		{"%get", "%get needs a module"},
+		{"%get example.com/never/fetched@v1.0.0", "go get: example.com/never/fetched@v1.0.0: "},
+	} {
+		_, err := s.Execute(context.Background(), c.code, &recorder{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.code, err, c.want)
+		}
+	}
+	// The session goes on, and its tree goes with Close.
+	if _, err := s.Execute(context.Background(), "stats.Sum([]float64{1, 2})", &recorder{}); err != nil {
+		t.Error(err)
+	}
+	gopath := s.mods.GoPath()
+	s.Close()
+	if _, err := os.Stat(gopath); !os.IsNotExist(err) {
+		t.Errorf("the module tree outlives the session: %v", err)
 	}
 }

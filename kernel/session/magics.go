@@ -14,11 +14,12 @@ import (
 //	?name, name?     the signature and documentation of name (as inspection gives them)
 //	%time CODE       run CODE once and print the wall time it took
 //	%timeit CODE     run CODE many times and print Go benchmark figures: runs and ns/op
+//	%get MODULE...   fetch modules (MODULE or MODULE@VERSION, as go get takes them) for import
 //
 // CODE follows on the magic's line or on the next lines of the cell.
 
 // magicNames lists the magics for help and errors.
-const magicNames = "%help, %time, %timeit and ?name"
+const magicNames = "%help, %time, %timeit, %get and ?name"
 
 // isMagic reports whether a cell is a magic (its first non-blank line starts with % or ?, or it is one
 // line ending in ?).
@@ -80,6 +81,12 @@ func (s *Session) magic(ctx context.Context, code string, out Output, src Source
 			return nil, fail("MagicError", "%%timeit needs code to time: %%timeit f(x), or %%timeit on a line of its own and the code below")
 		}
 		return nil, s.timeit(ctx, body, out, line)
+	case first == "%get" || strings.HasPrefix(first, "%get "):
+		specs := strings.Fields(strings.TrimPrefix(first, "%get"))
+		for _, l := range strings.Split(rest, "\n") {
+			specs = append(specs, strings.Fields(l)...)
+		}
+		return nil, s.get(ctx, specs, out, fail)
 	}
 	word := strings.Fields(first)[0]
 	return nil, fail("MagicError", "%s is not a magic of this kernel; the magics are %s (%%help tells more)", word, magicNames)
@@ -151,11 +158,12 @@ func (discardOutput) Input(string, bool) (string, error) {
 func Help() string {
 	var b strings.Builder
 	b.WriteString(Banner() + "\n\n")
-	b.WriteString("Magics (notebook cells; in the REPL also :help, :doc NAME, :time CODE, :timeit CODE):\n")
+	b.WriteString("Magics (notebook cells; in the REPL also :help, :doc NAME, :time CODE, :timeit CODE, :get MODULE):\n")
 	b.WriteString("  %help           this help\n")
 	b.WriteString("  ?name, name?    signature and documentation of name (e.g. ?nn.Randn)\n")
 	b.WriteString("  %time CODE      run CODE once and print the wall time\n")
-	b.WriteString("  %timeit CODE    run CODE many times and print runs and ns/op\n\n")
+	b.WriteString("  %timeit CODE    run CODE many times and print runs and ns/op\n")
+	b.WriteString("  %get MODULE     fetch a Go module (MODULE@VERSION too) with the go command, then import it\n\n")
 	b.WriteString("Known limits of the interpreter:\n")
 	for _, l := range KnownLimits() {
 		b.WriteString("  - " + l + "\n")
@@ -168,10 +176,67 @@ func helpMarkdown() string {
 	b.WriteString("**" + strings.SplitN(Banner(), "\n", 2)[0] + "**\n\n")
 	b.WriteString("| magic | what it does |\n|---|---|\n")
 	b.WriteString("| `%help` | this help |\n| `?name`, `name?` | signature and documentation of `name` (e.g. `?nn.Randn`) |\n")
-	b.WriteString("| `%time CODE` | run `CODE` once and print the wall time |\n| `%timeit CODE` | run `CODE` many times and print runs and ns/op |\n\n")
+	b.WriteString("| `%time CODE` | run `CODE` once and print the wall time |\n| `%timeit CODE` | run `CODE` many times and print runs and ns/op |\n")
+	b.WriteString("| `%get MODULE@VERSION` | fetch a Go module with the go command (in a cell of its own), then `import` its packages |\n\n")
 	b.WriteString("**Known limits of the interpreter**\n\n")
 	for _, l := range KnownLimits() {
 		b.WriteString("- " + l + "\n")
 	}
 	return b.String()
+}
+
+// get runs %get: the modules are resolved by the Go toolchain (its progress goes to stderr) and their
+// packages laid out for import; stdout names what can be imported.
+func (s *Session) get(ctx context.Context, specs []string, out Output, fail func(name, format string, args ...any) error) error {
+	if len(specs) == 0 {
+		return fail("MagicError", "%%get needs a module: %%get github.com/montanaflynn/stats@v0.7.1 (a version, @latest, or none for the latest)")
+	}
+	mods, err := s.mods.Get(ctx, specs, streamWriter{out, "stderr"})
+	if err != nil {
+		if ctx.Err() != nil {
+			return &Error{Name: "Interrupted", Value: "%get was interrupted", Traceback: []string{red("Interrupted") + ": %get was interrupted"}}
+		}
+		return fail("GetError", "%v", err)
+	}
+	var b strings.Builder
+	for _, m := range mods {
+		fmt.Fprintf(&b, "%s %s: %d package%s", m.Path, m.Version, len(m.Importable), plural(len(m.Importable)))
+		if m.Unusable > 0 {
+			fmt.Fprintf(&b, " (and %d that need cgo or assembly)", m.Unusable)
+		}
+		if len(m.Importable) > 0 {
+			shown := m.Importable
+			if len(shown) > 4 {
+				shown = shown[:4]
+			}
+			fmt.Fprintf(&b, " to import: %q", shown[0])
+			for _, p := range shown[1:] {
+				fmt.Fprintf(&b, ", %q", p)
+			}
+			if len(m.Importable) > len(shown) {
+				b.WriteString(", …")
+			}
+		}
+		b.WriteString("\n")
+	}
+	out.Stream("stdout", b.String())
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// streamWriter writes to one stream of a cell's output.
+type streamWriter struct {
+	out  Output
+	name string
+}
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	w.out.Stream(w.name, string(p))
+	return len(p), nil
 }

@@ -30,6 +30,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -41,6 +42,7 @@ import (
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
 	"github.com/notmagic/notmagic/kernel/display"
+	"github.com/notmagic/notmagic/kernel/modules"
 	"github.com/notmagic/notmagic/kernel/symbols"
 	"github.com/notmagic/notmagic/kernel/symbols/gonum"
 )
@@ -133,6 +135,7 @@ type Session struct {
 	imports     map[string]string      // package name in effect → import path
 	numOut      sync.Map               // "path.Func" of a compiled function → its number of results
 	lazy        map[string]string      // import path → its key in gonum.Symbols, until first imported
+	mods        *modules.Tree          // the packages of the modules %get fetched
 	defined     map[string]bool        // top-level names cells have defined (for error messages and completion)
 	cellDocs    map[string]string      // signature and doc comment of functions, types and methods cells declared
 	methods     map[string][]string    // methods cells declared, by receiver type name
@@ -206,6 +209,8 @@ func New(opts Options) (*Session, error) {
 		opts.Args = []string{"notmagic"}
 	}
 	s := &Session{opts: opts, imports: map[string]string{}, available: map[string]string{}, lazy: map[string]string{}, nextBase: 1}
+	// The tree is created by the first %get and removed by Close; its path is fixed now, for yaegi.
+	s.mods = modules.NewTree(filepath.Join(os.TempDir(), fmt.Sprintf("notmagic-modules-%d-%d", os.Getpid(), sessionSeq.Add(1))))
 	s.stderrW = &lineFilter{match: isPanicLine, onMatch: s.addPanicLine, w: fdWriter{2}}
 	var stdin io.Reader = opts.Stdin
 	if stdin == nil {
@@ -217,7 +222,7 @@ func New(opts Options) (*Session, error) {
 		Stderr:       s.stderrW,
 		Args:         opts.Args,
 		Unrestricted: true,
-		GoPath:       os.DevNull, // never load interpreted sources from disk by import path
+		GoPath:       s.mods.GoPath(), // only %get's packages are interpreted from source
 	})
 	uses := []interp.Exports{stdlibSymbols(), {"os/exec/exec": unrestricted.Symbols["os/exec/exec"]}, symbols.Symbols, s.runtimeSymbols(), opts.Symbols}
 	for _, u := range uses {
@@ -333,8 +338,11 @@ func (s *Session) Close() error {
 	s.closed = true
 	atomic.StoreInt32(&s.stop, 1) // goroutines the cells left running stop at their next loop check
 	s.uninstallHooks()
-	return nil
+	return s.mods.Remove()
 }
+
+// sessionSeq numbers the sessions of this process (for their module trees' paths).
+var sessionSeq atomic.Int64
 
 // Banner is the kernel's banner and the REPL's greeting.
 func Banner() string {
@@ -355,6 +363,7 @@ func KnownLimits() []string {
 		"min and max are provided for ordered values with all arguments of one type (min(1, 2.5) needs 1.0); clear works on maps and slices.",
 		"Range over functions (Go 1.23 iterators) is not supported; range over an integer is rewritten into a counted loop.",
 		"Generic functions and types of compiled packages are not reachable from cells (nn exports concrete functions).",
+		"Packages that %get fetches run interpreted from source: one that needs cgo or assembly (or imports one that does) cannot be imported, and yaegi fails on some valid Go (the ImportError names the package, file and line); %get needs the go command and the module proxy (or GOPROXY, GOFLAGS, a module cache) as go get does.",
 		"A cell type's String and Error methods are used by fmt, log, a cell's result and display.Show, and an error returned by a cell func keeps its Error method; its other methods are invisible to compiled code, and a cell type put into an error variable directly (`var e error = v`, `e = v`, `error(v)`) loses its Error method (a yaegi limit; the conversion says so): return it from a func whose result is `error`.",
 		"Interpreted loops are ~100× slower than compiled Go: keep hot loops in lib/nn and make a few coarse calls per cell.",
 		"An interrupt that does not reach a loop check within a moment cancels the interpreter the hard way: functions defined before may then return zero values (restart if results look wrong).",

@@ -233,7 +233,7 @@ func TestMagics(t *testing.T) {
 		t.Errorf("%%timeit: %q", rec.out())
 	}
 	for _, c := range []struct{ code, want string }{
-		{"%foo", "%foo is not a magic of this kernel; the magics are %help, %time, %timeit and ?name"},
+		{"%foo", "%foo is not a magic of this kernel; the magics are %help, %time, %timeit, %get and ?name"},
 		{"?no.SuchName", "no documentation for no.SuchName"},
 		{"%timeit", "%timeit needs code to time"},
 	} {
