@@ -45,14 +45,15 @@ func adapt(v any) any {
 // Bundle wraps a mat.Matrix in it; cells rarely need it by name.
 type Matrix struct{ M mat.Matrix }
 
-// String is the text form: the type and shape, then the aligned values (corners only when large).
+// String is the text form: the type and shape, then the aligned values to 6 significant digits (corners
+// only when large).
 func (m Matrix) String() string {
 	r, c := m.M.Dims()
 	var opts []mat.FormatOption
 	if r > htmlMaxDim || c > htmlMaxDim {
 		opts = append(opts, mat.Excerpt(excerpt))
 	}
-	return fmt.Sprintf("%T %d×%d\n%v", m.M, r, c, mat.Formatted(m.M, opts...))
+	return fmt.Sprintf("%T %d×%d\n%.6g", m.M, r, c, mat.Formatted(m.M, append(opts, mat.Squeeze())...))
 }
 
 // HTML is a table of the values (the corners of a large matrix, with ellipses between).

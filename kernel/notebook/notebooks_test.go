@@ -11,10 +11,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/notmagic/notmagic/internal/testexec"
+	"github.com/notmagic/notmagic/kernel/modules"
 )
 
-// notebooksDir holds the stored notebooks, relative to this package.
-const notebooksDir = "../../notebooks"
+// notebooksDir holds the stored notebooks, relative to this package; examplesDir and exampleNotebooksDir
+// the examples beside the course and their notebooks.
+const (
+	notebooksDir        = "../../notebooks"
+	examplesDir         = "../../examples"
+	exampleNotebooksDir = "../../notebooks/examples"
+)
 
 // TestNotebooksInSync regenerates every notebook (without executing it) into a temporary folder with
 // `notmagic notebook`'s code and checks that the stored notebooks in notebooks/ have the same cells, that
@@ -118,6 +126,65 @@ func TestNotebooksNbclient(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
+	notebooks, err := filepath.Glob(filepath.Join(notebooksDir, "*.ipynb"))
+	if err != nil || len(notebooks) == 0 {
+		t.Fatalf("no notebooks in %s (%v)", notebooksDir, err)
+	}
+	runNbclient(t, notebooks)
+}
+
+// TestExampleNotebooks checks the notebooks of examples/ as TestNotebooksInSync and TestNotebooksNbclient
+// check the course's: in sync with their sources, stored with outputs, and run through nbclient. The
+// module their %get cells fetch comes through the proxy first, so that an offline machine skips.
+func TestExampleNotebooks(t *testing.T) {
+	sources, err := filepath.Glob(filepath.Join(examplesDir, "*.go"))
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("no examples in %s (%v)", examplesDir, err)
+	}
+	tmp := t.TempDir()
+	var stored []string
+	for _, f := range sources {
+		if _, _, err := Write(context.Background(), f, tmp, false, "quick"); err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := ReadNotebook(NotebookPath(f, tmp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := NotebookPath(f, exampleNotebooksDir)
+		nb, err := ReadNotebook(path)
+		if err != nil {
+			t.Errorf("%v (run `notmagic notebook -o %s %s`)", err, exampleNotebooksDir[len("../../"):], f[len("../../"):])
+			continue
+		}
+		if err := SameSources(fresh.Sources(), nb); err != nil {
+			t.Errorf("%s is out of date with %s (run `notmagic notebook -o notebooks/examples %s`): %v", path, f, f, err)
+		}
+		outputs := 0
+		for _, c := range nb.Cells {
+			outputs += len(c.Outputs)
+		}
+		if outputs == 0 {
+			t.Errorf("%s has no outputs: generate it with execution", path)
+		}
+		stored = append(stored, path)
+	}
+	if testing.Short() {
+		t.Skip("-short: nbclient run skipped")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command (the examples fetch modules with it)")
+	}
+	if _, err := modules.NewTree(t.TempDir()).Get(context.Background(), []string{"github.com/montanaflynn/stats@v0.7.1"}, nil); err != nil {
+		testexec.RequireNetwork(t, err)
+	}
+	runNbclient(t, stored)
+}
+
+// runNbclient executes notebooks through the real kernel with Jupyter's nbclient, in quick mode, and
+// checks that every code cell ran and each notebook drew at least one image.
+func runNbclient(t *testing.T, notebooks []string) {
+	t.Helper()
 	const python = "/usr/bin/python3"
 	if out, err := exec.Command(python, "-c", "import nbclient, nbformat, jupyter_client").CombinedOutput(); err != nil {
 		msg := "nbclient is not available: " + strings.TrimSpace(string(out))
@@ -135,10 +202,6 @@ func TestNotebooksNbclient(t *testing.T) {
 	kernels := filepath.Join(root, "share", "kernels")
 	if out, err := exec.Command(bin, "install", "--kernels-dir", kernels, "--name", "notmagic-lessons").CombinedOutput(); err != nil {
 		t.Fatalf("notmagic install: %v\n%s", err, out)
-	}
-	notebooks, err := filepath.Glob(filepath.Join(notebooksDir, "*.ipynb"))
-	if err != nil || len(notebooks) == 0 {
-		t.Fatalf("no notebooks in %s (%v)", notebooksDir, err)
 	}
 	for i, nb := range notebooks {
 		notebooks[i], _ = filepath.Abs(nb)
