@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 // TestCheckNamesTheCulprit: a package is importable only when it and everything it imports can run;
 // otherwise the error names the package at fault, its module and the chain that needs it.
 func TestCheckNamesTheCulprit(t *testing.T) {
-	tr := NewTree(t.TempDir())
+	tr := NewTree(filepath.Join(os.TempDir(), "never-created")) // Check reads no files
 	tr.pkgs = map[string]*Package{
 		"ex.com/app":      {ImportPath: "ex.com/app", Module: "ex.com/app v1.0.0", Imports: []string{"fmt", "ex.com/app/util"}},
 		"ex.com/app/util": {ImportPath: "ex.com/app/util", Module: "ex.com/app v1.0.0", Imports: []string{"ex.com/fast"}},
@@ -58,11 +59,12 @@ func TestLayOut(t *testing.T) {
 	cgo := write("cgo/c.go", "package cgo\nimport \"C\"\n")
 	cmd := write("cmd/main.go", "package main\n")
 	tr := NewTree(t.TempDir())
-	js := `{"ImportPath": "ex.com/m/lib", "Name": "lib", "Dir": "` + lib + `", "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}, "Imports": ["strings"]}
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) } // Windows paths have backslashes
+	js := `{"ImportPath": "ex.com/m/lib", "Name": "lib", "Dir": ` + q(lib) + `, "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}, "Imports": ["strings"]}
 {"ImportPath": "strings", "Name": "strings", "Standard": true}
-{"ImportPath": "ex.com/m/cgo", "Name": "cgo", "Dir": "` + cgo + `", "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}, "CgoFiles": ["c.go"]}
-{"ImportPath": "ex.com/m/cmd", "Name": "main", "Dir": "` + cmd + `", "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}}
-{"ImportPath": "ex.com/m/bad", "Name": "bad", "Dir": "` + cmd + `", "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}, "Error": {"Err": "no Go files"}}
+{"ImportPath": "ex.com/m/cgo", "Name": "cgo", "Dir": ` + q(cgo) + `, "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}, "CgoFiles": ["c.go"]}
+{"ImportPath": "ex.com/m/cmd", "Name": "main", "Dir": ` + q(cmd) + `, "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}}
+{"ImportPath": "ex.com/m/bad", "Name": "bad", "Dir": ` + q(cmd) + `, "Module": {"Path": "ex.com/m", "Version": "v1.0.0"}, "Error": {"Err": "no Go files"}}
 `
 	mods, err := tr.layOut(strings.NewReader(js), []string{"ex.com/m/lib@v1.0.0"})
 	if err != nil {
@@ -97,11 +99,12 @@ func TestLayOut(t *testing.T) {
 
 // TestGetWithoutGo: without the go command Get says what is missing.
 func TestGetWithoutGo(t *testing.T) {
-	t.Setenv("PATH", t.TempDir())
-	if _, err := NewTree(t.TempDir()).Get(context.Background(), []string{"ex.com/m"}, nil); err != ErrNoGo {
+	unused := filepath.Join(os.TempDir(), "never-created") // Get fails before it writes anything
+	t.Setenv("PATH", unused)
+	if _, err := NewTree(unused).Get(context.Background(), []string{"ex.com/m"}, nil); err != ErrNoGo {
 		t.Errorf("Get without go: %v", err)
 	}
-	if _, err := NewTree(t.TempDir()).Get(context.Background(), nil, nil); err == nil {
+	if _, err := NewTree(unused).Get(context.Background(), nil, nil); err == nil {
 		t.Error("Get of nothing succeeded")
 	}
 }
