@@ -22,7 +22,11 @@
 //   - Stream output is batched (20 ms, or 256 KiB) and sent in messages of at most 1 MiB.
 //   - history_request (tail, range, search with * and ? globs) is answered from the cells this kernel ran,
 //     plus earlier kernels' cells when a history file is given (--history-file or NOTMAGIC_HISTORY_FILE).
-//   - There are no comms: comm_info lists none and comm_open is answered with comm_close.
+//   - Comms (package comm): comm_open, comm_msg and comm_close from the frontend are delivered, on the
+//     shell worker between cells, to the targets and comms that cells registered (widgets); what cells
+//     open and send goes out on iopub with binary buffers. comm_info lists the open comms. A comm_open on
+//     an unknown target is answered with comm_close; a malformed message or an unknown comm with an
+//     error on iopub ("CommError", parented by the message), and the kernel serves on.
 //
 // Install writes the kernelspec (kernel.json with the binary's absolute path, interrupt_mode "message",
 // and a generated logo) for the user, a prefix, the active virtual environment or any kernels directory.

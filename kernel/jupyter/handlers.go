@@ -15,6 +15,9 @@ import (
 
 // handle answers one request received on ch, between iopub status busy and idle.
 func (k *Kernel) handle(ch *channel, m *Message) {
+	if ch == k.shell {
+		k.setParent(m)
+	}
 	k.status("busy", m)
 	defer k.status("idle", m)
 	defer func() {
@@ -46,21 +49,13 @@ func (k *Kernel) handle(ch *channel, m *Message) {
 	case "history_request":
 		k.historyReply(ch, m)
 	case "comm_info_request":
-		k.reply(ch, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
-	case "comm_open":
-		// No comm targets are registered: close the comm right away, as the protocol asks.
-		var c struct {
-			CommID     string `json:"comm_id"`
-			TargetName string `json:"target_name"`
-		}
-		if err := json.Unmarshal(m.Content, &c); err != nil || c.CommID == "" {
-			k.log.Printf("%s: malformed comm_open: %v", ch.name, err)
+		k.commInfo(ch, m)
+	case "comm_open", "comm_msg", "comm_close":
+		if ch != k.shell {
+			k.log.Printf("%s: %s is only served on shell; ignored", ch.name, t)
 			return
 		}
-		k.infof("%s: no comm target %q; closing comm %s", ch.name, c.TargetName, c.CommID)
-		k.publish("comm_close", map[string]any{"comm_id": c.CommID, "data": map[string]any{}}, m)
-	case "comm_msg", "comm_close":
-		k.infof("%s: ignored %s (no comms are open)", ch.name, t)
+		k.comm(m)
 	case "interrupt_request":
 		k.Interrupt()
 		k.reply(ch, m, "interrupt_reply", map[string]any{"status": "ok"})

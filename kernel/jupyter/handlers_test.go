@@ -294,11 +294,34 @@ func TestCommsAndUnknown(t *testing.T) {
 	if r := contentOf(rep); r["status"] != "ok" || len(r["comms"].(map[string]any)) != 0 {
 		t.Errorf("comm_info_reply %v", r)
 	}
-	open := c.message("comm_open", map[string]any{"comm_id": "c1", "target_name": "jupyter.widget", "data": map[string]any{}})
+	open := c.message("comm_open", map[string]any{"comm_id": "c1", "target_name": "no.such.target", "data": map[string]any{}})
 	c.sendOn(c.shell, open)
 	ms := c.outputs(open.Header.MsgID, 5*time.Second)
 	if cc := find(ms, "comm_close"); cc == nil || cc["comm_id"] != "c1" {
 		t.Errorf("comm_open answered with %v", types(ms))
+	}
+	// Malformed comm messages and unknown comms get a CommError on iopub (parented by the message), a
+	// log line, and nothing else changes.
+	for _, bad := range []struct {
+		typ     string
+		content map[string]any
+		want    string
+	}{
+		{"comm_msg", map[string]any{"data": map[string]any{}}, "malformed comm_msg: no comm_id"},
+		{"comm_open", map[string]any{"comm_id": "c2", "data": map[string]any{}}, "malformed comm_open: no target_name"},
+		{"comm_msg", map[string]any{"comm_id": "c1", "data": []any{1, 2}}, "malformed comm_msg: data must be a JSON object, not [1,2]"},
+		{"comm_msg", map[string]any{"comm_id": "gone", "data": map[string]any{"method": "update"}}, "comm_msg: no open comm gone"},
+		{"comm_close", map[string]any{"comm_id": "gone"}, "comm_close: no open comm gone"},
+	} {
+		m := c.message(bad.typ, bad.content)
+		c.sendOn(c.shell, m)
+		ms := c.outputs(m.Header.MsgID, 5*time.Second)
+		if e := find(ms, "error"); e == nil || e["ename"] != "CommError" || e["evalue"] != bad.want {
+			t.Errorf("%s %v: got %v (%v)", bad.typ, bad.content, e, types(ms))
+		}
+		if !strings.Contains(logs.String(), bad.want) {
+			t.Errorf("%q not logged", bad.want)
+		}
 	}
 	unk := c.message("frobnicate_request", map[string]any{})
 	c.sendOn(c.shell, unk)

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/notmagic/notmagic/kernel/comm"
 	"github.com/notmagic/notmagic/kernel/session"
 )
 
@@ -17,6 +18,7 @@ type interpreter interface {
 	ExecuteSource(ctx context.Context, code string, out session.Output, src session.Source) (session.MIMEBundle, error)
 	Complete(code string, cursor int) (matches []string, start, end int)
 	Inspect(code string, cursor, detail int) (session.MIMEBundle, bool)
+	Comm(ctx context.Context, m comm.Message, out session.Output) error
 	Close() error
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"github.com/notmagic/notmagic/kernel/comm"
 )
 
 // Options configures a Kernel.
@@ -52,6 +53,9 @@ type Kernel struct {
 	mu         sync.Mutex // guards interp, cancelCell, restartReq
 	interp     interpreter
 	cancelCell context.CancelFunc
+
+	parentMu  sync.Mutex
+	curParent *Message // the shell message being handled: the parent of what cells publish on their own
 
 	count   int // execution counter; touched only by the shell worker
 	history *history
@@ -144,6 +148,7 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 	go k.heartbeatLoop()
 	k.workerWG.Add(1)
 	go k.shellWorker()
+	comm.SetTransport(commTransport{k})
 	k.publish("status", map[string]any{"execution_state": "starting"}, nil)
 	return k, nil
 }
@@ -196,6 +201,9 @@ func (k *Kernel) Close() error {
 	var err error
 	k.closeOnce.Do(func() {
 		k.requestQuit(k.restart)
+		if t, ok := comm.SetTransport(nil).(commTransport); ok && t.k != k {
+			comm.SetTransport(t) // another kernel of this process installed its own since
+		}
 		k.Interrupt()
 		k.iopubWG.Wait() // drains what was queued before quit
 		// zmq4's PUB socket sends from its own queue: give it a moment to put the last messages on the wire.
@@ -303,11 +311,23 @@ func (k *Kernel) reply(ch *channel, req *Message, msgType string, content any) {
 
 // publish queues an iopub message; it is sent in order by the iopub goroutine.
 func (k *Kernel) publish(msgType string, content any, parent *Message) {
+	k.publishBuffers(msgType, content, nil, nil, parent)
+}
+
+// publishBuffers publishes a message with metadata and binary buffers (comm messages carry both).
+func (k *Kernel) publishBuffers(msgType string, content any, metadata map[string]any, buffers [][]byte, parent *Message) {
 	m, err := k.newMessage(msgType, content, parent)
 	if err != nil {
 		k.log.Printf("iopub: %v", err)
 		return
 	}
+	if len(metadata) > 0 {
+		if m.Metadata, err = json.Marshal(metadata); err != nil {
+			k.log.Printf("iopub: %s metadata: %v", msgType, err)
+			return
+		}
+	}
+	m.Buffers = buffers
 	m.Identities = [][]byte{[]byte("kernel." + k.session + "." + msgType)}
 	select {
 	case k.iopubCh <- m:
@@ -431,4 +451,13 @@ func (k *Kernel) heartbeatLoop() {
 			k.log.Printf("heartbeat: %v", err)
 		}
 	}
+}
+
+func (k *Kernel) setParent(m *Message) { k.parentMu.Lock(); k.curParent = m; k.parentMu.Unlock() }
+
+// currentParent returns the shell message being (or last) handled.
+func (k *Kernel) currentParent() *Message {
+	k.parentMu.Lock()
+	defer k.parentMu.Unlock()
+	return k.curParent
 }

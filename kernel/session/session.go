@@ -41,6 +41,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/unrestricted"
 
+	"github.com/notmagic/notmagic/kernel/comm"
 	"github.com/notmagic/notmagic/kernel/display"
 	"github.com/notmagic/notmagic/kernel/modules"
 	"github.com/notmagic/notmagic/kernel/symbols"
@@ -338,6 +339,7 @@ func (s *Session) Close() error {
 	s.closed = true
 	atomic.StoreInt32(&s.stop, 1) // goroutines the cells left running stop at their next loop check
 	s.uninstallHooks()
+	comm.Reset()
 	return s.mods.Remove()
 }
 
