@@ -66,6 +66,19 @@ func Connected() bool {
 	return transport != nil
 }
 
+// ParentID returns the msg_id of the message the kernel is handling (a cell's execute_request, or the
+// comm_msg whose handler runs), which an Output widget captures; "" without a frontend, or when the
+// transport does not say (it may implement ParentID() string).
+func ParentID() string {
+	mu.Lock()
+	t := transport
+	mu.Unlock()
+	if p, ok := t.(interface{ ParentID() string }); ok {
+		return p.ParentID()
+	}
+	return ""
+}
+
 func send(m Message) {
 	mu.Lock()
 	t := transport

@@ -28,6 +28,10 @@ type Texted interface {
 	DisplayText() string
 }
 
+// MIMEBundler is a value that builds its own MIME bundle (widgets do: their view for a frontend that
+// renders widgets, text and images for every other reader).
+type MIMEBundler interface{ MIMEBundle() map[string]any }
+
 // LaTeXer is a value with a LaTeX form, added to its bundle beside its HTML (an empty string adds none).
 type LaTeXer interface{ LaTeX() string }
 
@@ -52,6 +56,13 @@ func Bundle(v any) (data, metadata map[string]any) {
 		return data, metadata
 	}
 	v = adapt(v)
+	if b, ok := v.(MIMEBundler); ok {
+		data = b.MIMEBundle()
+		if _, ok := data[MIMEText]; !ok {
+			data[MIMEText] = Plain(v)
+		}
+		return data, nil
+	}
 	text := Plain(v)
 	if x, ok := v.(SVGer); ok && preferSVG.Load() {
 		if b, err := x.SVG(); err == nil {

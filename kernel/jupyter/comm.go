@@ -104,3 +104,11 @@ func (t commTransport) Send(m comm.Message) {
 	}
 	t.k.publishBuffers(m.Type, content, m.Metadata, m.Buffers, t.k.currentParent())
 }
+
+// ParentID is the msg_id of the shell message being handled.
+func (t commTransport) ParentID() string {
+	if m := t.k.currentParent(); m != nil {
+		return m.Header.MsgID
+	}
+	return ""
+}

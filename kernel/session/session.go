@@ -157,7 +157,7 @@ type Session struct {
 var prelude = []string{
 	"fmt", "math", "strings", "strconv", "sort", "time", "os", "errors", "bytes",
 	"github.com/notmagic/notmagic/lib/nn", "github.com/notmagic/notmagic/plots",
-	"github.com/notmagic/notmagic/kernel/display",
+	"github.com/notmagic/notmagic/kernel/display", "github.com/notmagic/notmagic/kernel/widgets",
 }
 
 // preludeSource defines builtins yaegi v0.16.1 lacks: min and max of ordered values, and clear of a
@@ -348,7 +348,7 @@ var sessionSeq atomic.Int64
 
 // Banner is the kernel's banner and the REPL's greeting.
 func Banner() string {
-	b := "notmagic — Go notebooks on the yaegi interpreter. Pre-imported: nn, plots, display, fmt, math, strings, strconv, sort, time, os, errors, bytes."
+	b := "notmagic — Go notebooks on the yaegi interpreter. Pre-imported: nn, plots, display, widgets, fmt, math, strings, strconv, sort, time, os, errors, bytes."
 	if captureLimits != "" {
 		b += "\nNote: " + captureLimits + "."
 	}

@@ -40,6 +40,7 @@ func init() {
 		"DisplaySizer": reflect.ValueOf((*display.DisplaySizer)(nil)),
 		"HTMLer":       reflect.ValueOf((*display.HTMLer)(nil)),
 		"LaTeXer":      reflect.ValueOf((*display.LaTeXer)(nil)),
+		"MIMEBundler":  reflect.ValueOf((*display.MIMEBundler)(nil)),
 		"Markdowner":   reflect.ValueOf((*display.Markdowner)(nil)),
 		"Matrix":       reflect.ValueOf((*display.Matrix)(nil)),
 		"PNGer":        reflect.ValueOf((*display.PNGer)(nil)),
@@ -50,6 +51,7 @@ func init() {
 		"_DisplaySizer": reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_DisplaySizer)(nil)),
 		"_HTMLer":       reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_HTMLer)(nil)),
 		"_LaTeXer":      reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_LaTeXer)(nil)),
+		"_MIMEBundler":  reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_MIMEBundler)(nil)),
 		"_Markdowner":   reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_Markdowner)(nil)),
 		"_PNGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_PNGer)(nil)),
 		"_SVGer":        reflect.ValueOf((*_github_com_notmagic_notmagic_kernel_display_SVGer)(nil)),
@@ -85,6 +87,16 @@ type _github_com_notmagic_notmagic_kernel_display_LaTeXer struct {
 
 func (W _github_com_notmagic_notmagic_kernel_display_LaTeXer) LaTeX() string {
 	return W.WLaTeX()
+}
+
+// _github_com_notmagic_notmagic_kernel_display_MIMEBundler is an interface wrapper for MIMEBundler type
+type _github_com_notmagic_notmagic_kernel_display_MIMEBundler struct {
+	IValue      interface{}
+	WMIMEBundle func() map[string]any
+}
+
+func (W _github_com_notmagic_notmagic_kernel_display_MIMEBundler) MIMEBundle() map[string]any {
+	return W.WMIMEBundle()
 }
 
 // _github_com_notmagic_notmagic_kernel_display_Markdowner is an interface wrapper for Markdowner type

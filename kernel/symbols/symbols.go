@@ -9,7 +9,7 @@ package symbols
 
 import "reflect"
 
-//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -name symbols github.com/notmagic/notmagic/lib/nn github.com/notmagic/notmagic/lib/nn/gemm github.com/notmagic/notmagic/plots github.com/notmagic/notmagic/kernel/display github.com/notmagic/notmagic/lib/gpu
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -name symbols github.com/notmagic/notmagic/lib/nn github.com/notmagic/notmagic/lib/nn/gemm github.com/notmagic/notmagic/plots github.com/notmagic/notmagic/kernel/display github.com/notmagic/notmagic/kernel/widgets github.com/notmagic/notmagic/lib/gpu
 
 // Symbols maps "importpath/pkgname" to the exported symbols of each generated package, the form
 // interp.Use takes.
@@ -22,5 +22,6 @@ var Packages = []string{
 	"github.com/notmagic/notmagic/lib/nn/gemm",
 	"github.com/notmagic/notmagic/plots",
 	"github.com/notmagic/notmagic/kernel/display",
+	"github.com/notmagic/notmagic/kernel/widgets",
 	"github.com/notmagic/notmagic/lib/gpu",
 }
