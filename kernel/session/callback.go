@@ -33,6 +33,7 @@ func (s *Session) Callback(ctx context.Context, out Output, f func()) (err error
 	s.panics = nil
 	s.mu.Unlock()
 	atomic.StoreInt32(&s.stop, 0)
+	s.resetMarkers()
 	defer func() {
 		s.mu.Lock()
 		s.cur = prev

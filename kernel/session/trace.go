@@ -357,6 +357,21 @@ type location struct {
 }
 
 // locate reads the markers after a panic with message msg and finds the failing statement.
+// resetMarkers zeroes the statement markers: a callback that runs between cells must not be taken
+// for a call from the last cell's last statement.
+func (s *Session) resetMarkers() {
+	g := s.globals()
+	for _, name := range []string{posVar, topVar} {
+		v, ok := g[name]
+		for ok && v.IsValid() && (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && !v.IsNil() {
+			v = v.Elem()
+		}
+		if ok && v.IsValid() && v.CanSet() && v.CanInt() {
+			v.SetInt(0)
+		}
+	}
+}
+
 func (s *Session) locate(msg string) location {
 	g := s.globals()
 	read := func(name string) int {
