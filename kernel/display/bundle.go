@@ -29,7 +29,8 @@ type Texted interface {
 }
 
 // MIMEBundler is a value that builds its own MIME bundle (widgets do: their view for a frontend that
-// renders widgets, text and images for every other reader).
+// renders widgets, text and images for every other reader). A nil bundle shows nothing: the value has
+// displayed itself by other means.
 type MIMEBundler interface{ MIMEBundle() map[string]any }
 
 // LaTeXer is a value with a LaTeX form, added to its bundle beside its HTML (an empty string adds none).
@@ -57,7 +58,9 @@ func Bundle(v any) (data, metadata map[string]any) {
 	}
 	v = adapt(v)
 	if b, ok := v.(MIMEBundler); ok {
-		data = b.MIMEBundle()
+		if data = b.MIMEBundle(); data == nil {
+			return nil, nil // nothing to show: the value displayed itself
+		}
 		if _, ok := data[MIMEText]; !ok {
 			data[MIMEText] = Plain(v)
 		}

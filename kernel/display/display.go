@@ -37,6 +37,9 @@ const (
 
 // emit sends a bundle to the session's sink, or prints its text form when there is none.
 func emit(data, metadata map[string]any, id string, update bool) {
+	if data == nil {
+		return // a value that shows itself another way (a legacy widget frontend's display message)
+	}
 	if s := hook.Get(); s != nil {
 		s.Display(data, metadata, id, update)
 		return

@@ -83,74 +83,7 @@ func browserNotebook(kernelName string) []byte {
 // and an inline image, and saves a screenshot to $NOTMAGIC_ARTIFACTS (or a temporary folder).
 func TestBrowserNotebook(t *testing.T) {
 	requireBrowser(t)
-	env, name := installTestKernel(t)
-	root := t.TempDir()
-	nbDir := filepath.Join(root, "notebooks")
-	os.MkdirAll(nbDir, 0o755)
-	if err := os.WriteFile(filepath.Join(nbDir, "browser.ipynb"), browserNotebook(name), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	port := freePorts(t, "127.0.0.1", 1)[0]
-	var tok [16]byte
-	rand.Read(tok[:])
-	token := hex.EncodeToString(tok[:])
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-
-	// The notebook server, on loopback only.
-	server := exec.Command(jupyterNotebookPath, "--no-browser", "--allow-root", "--ip=127.0.0.1",
-		fmt.Sprintf("--port=%d", port), "--port-retries=0", "--NotebookApp.token="+token,
-		"--NotebookApp.notebook_dir="+nbDir, "--NotebookApp.open_browser=False")
-	server.Env = env
-	serverLog := &syncBuffer{}
-	server.Stdout, server.Stderr = serverLog, serverLog
-	server.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := server.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		syscall.Kill(-server.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { server.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-server.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("notebook server log:\n%s", tail(serverLog.String(), 6000))
-		}
-	}()
-	if err := waitHTTP(base+"/api/status?token="+token, 60*time.Second); err != nil {
-		t.Fatalf("notebook server: %v", err)
-	}
-
-	br, err := startChromium(filepath.Join(root, "chromium-profile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.close()
-	page, err := br.openPage(base + "/notebooks/browser.ipynb?token=" + token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shot := func(name string) {
-		res, err := br.call(page, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
-		if err != nil {
-			t.Logf("screenshot: %v", err)
-			return
-		}
-		var r struct{ Data string }
-		json.Unmarshal(res, &r)
-		png, _ := base64.StdEncoding.DecodeString(r.Data)
-		path := filepath.Join(artifactsDir(t), name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Errorf("screenshot: %v", err)
-			return
-		}
-		t.Logf("screenshot (%d bytes): %s", len(png), path)
-	}
-
+	br, page, shot := openNotebook(t, "browser.ipynb", browserNotebook)
 	// Wait for the notebook UI and a connected, idle kernel.
 	ready := `typeof Jupyter !== "undefined" && !!Jupyter.notebook && !!Jupyter.notebook.kernel &&
 		Jupyter.notebook.kernel.is_connected() && Jupyter.notebook.kernel_busy === false`
@@ -216,6 +149,81 @@ func TestBrowserNotebook(t *testing.T) {
 	if got.Errors != 0 {
 		t.Errorf("%d error outputs on the page:\n%s", got.Errors, got.Text)
 	}
+}
+
+// openNotebook starts the classic Notebook server (loopback, a random token) on a folder holding the
+// notebook that build makes for the test kernel, and opens it in headless Chromium. It returns the
+// browser, the page's DevTools session and a function that saves a screenshot as an artifact.
+func openNotebook(t *testing.T, file string, build func(kernelName string) []byte) (*chromium, string, func(name string)) {
+	t.Helper()
+	env, name := installTestKernel(t)
+	root := t.TempDir()
+	nbDir := filepath.Join(root, "notebooks")
+	os.MkdirAll(nbDir, 0o755)
+	if err := os.WriteFile(filepath.Join(nbDir, file), build(name), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePorts(t, "127.0.0.1", 1)[0]
+	var tok [16]byte
+	rand.Read(tok[:])
+	token := hex.EncodeToString(tok[:])
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+
+	// The notebook server, on loopback only.
+	server := exec.Command(jupyterNotebookPath, "--no-browser", "--allow-root", "--ip=127.0.0.1",
+		fmt.Sprintf("--port=%d", port), "--port-retries=0", "--NotebookApp.token="+token,
+		"--NotebookApp.notebook_dir="+nbDir, "--NotebookApp.open_browser=False")
+	server.Env = env
+	serverLog := &syncBuffer{}
+	server.Stdout, server.Stderr = serverLog, serverLog
+	server.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := server.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-server.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { server.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-server.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("notebook server log:\n%s", tail(serverLog.String(), 6000))
+		}
+	})
+	if err := waitHTTP(base+"/api/status?token="+token, 60*time.Second); err != nil {
+		t.Fatalf("notebook server: %v", err)
+	}
+
+	br, err := startChromium(filepath.Join(root, "chromium-profile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(br.close)
+	page, err := br.openPage(base + "/notebooks/" + file + "?token=" + token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := func(name string) {
+		res, err := br.call(page, "Page.captureScreenshot", map[string]any{"format": "png", "captureBeyondViewport": true})
+		if err != nil {
+			t.Logf("screenshot: %v", err)
+			return
+		}
+		var r struct{ Data string }
+		json.Unmarshal(res, &r)
+		png, _ := base64.StdEncoding.DecodeString(r.Data)
+		path := filepath.Join(artifactsDir(t), name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Errorf("screenshot: %v", err)
+			return
+		}
+		t.Logf("screenshot (%d bytes): %s", len(png), path)
+	}
+	return br, page, shot
 }
 
 func waitHTTP(url string, d time.Duration) error {

@@ -97,6 +97,9 @@ func (s *Session) render(v any) MIMEBundle {
 		data, meta = display.Bundle(v)
 	}()
 	_ = meta
+	if data == nil {
+		return nil
+	}
 	return s.toFiles(MIMEBundle(data))
 }
 

@@ -243,8 +243,8 @@ func (m *model) handle(msg comm.Message) {
 
 // bundle is the display form of a widget: the widget view for a connected frontend (which renders it),
 // with text (and extra, e.g. Interact's static figure) for every other reader. Legacy frontends are
-// asked to display the view with a comm message instead, and get text only (their output area would
-// show the extra form beside the widget).
+// asked to display the view with a comm message instead, and get no bundle (their output area would
+// show its text under the widget).
 func (m *model) bundle(text string, extra map[string]any) map[string]any {
 	data := map[string]any{"text/plain": text}
 	if m.comm == nil {
@@ -255,7 +255,7 @@ func (m *model) bundle(text string, extra map[string]any) map[string]any {
 	}
 	if m.proto.legacy {
 		m.comm.Send(map[string]any{"method": "display"}, nil, nil)
-		return data
+		return nil // the frontend shows the view in the cell's widget area; nothing in its output area
 	}
 	for k, v := range extra {
 		data[k] = v

@@ -115,7 +115,7 @@ func TestSliderBothProtocols(t *testing.T) {
 			b := s.MIMEBundle()
 			view, _ := b["application/vnd.jupyter.widget-view+json"].(map[string]any)
 			if p.legacy {
-				if view != nil || len(f.sent) != 1 || f.sent[0].Data["method"] != "display" {
+				if b != nil || len(f.sent) != 1 || f.sent[0].Data["method"] != "display" {
 					t.Errorf("legacy display: %v %+v", b, f.sent)
 				}
 			} else if view["model_id"] != s.m.id || view["version_major"] != 2 {
