@@ -144,6 +144,30 @@ for i, p := range pts {
 fmt.Printf("%d of %d points on the right side\n", correct, len(pts))
 
 // %% [markdown]
+// ## Turn the knobs yourself
+//
+// Editing numbers and re-running is slow. Below, the three knobs are sliders: drag `w₁`, `w₂` or `b` and
+// the boundary and the count redraw as you move. Finding good settings by hand for three knobs is a
+// game; for the millions of knobs of a language model it takes an algorithm (lesson 4). In a terminal
+// (`notmagic run`) or a stored notebook the cell shows one frame, for the sliders' starting values.
+
+// %%
+k1 := widgets.NewFloatSlider("w₁", 1, -3, 3, 0.1)
+k2 := widgets.NewFloatSlider("w₂", 0.7, -3, 3, 0.1)
+kb := widgets.NewFloatSlider("b", 0.2, -4, 4, 0.1)
+widgets.Interact(func(w1, w2, b float64) *plots.Figure {
+	right := 0
+	for i, p := range pts {
+		if (w1*p[0]+w2*p[1]+b > 0) == (labels[i] == 1) {
+			right++
+		}
+	}
+	return plots.Scatter(fmt.Sprintf("w₁ = %.1f, w₂ = %.1f, b = %.1f: %d of %d right", w1, w2, b, right, len(pts)), pts, labels).
+		Boundary(func(p, q float64) float64 { return w1*p + w2*q + b }).
+		ClassNames("class 0", "class 1").Labels("x₁", "x₂")
+}, k1, k2, kb)
+
+// %% [markdown]
 // ## Takeaways
 // - A neuron computes `w·x + b`: multiply, add, add a bias. Nothing more.
 // - In matrix form, `x·W + b` pushes many inputs through many neurons with one call.
@@ -152,6 +176,6 @@ fmt.Printf("%d of %d points on the right side\n", correct, len(pts))
 // - One neuron draws a straight line (or a flat plane): to bend it, the next lesson adds an activation
 //   function.
 //
-// **Try this:** set `bias` to 2 in the two-input cell and watch the boundary slide away from the
-// clouds (and the count of right answers fall); set `w2` to 0 and the boundary turns vertical: the neuron
-// ignores `x₂`.
+// **Try this:** drag `b` to 2 and watch the boundary slide away from the clouds (and the count of right
+// answers fall); drag `w₂` to 0 and the boundary turns vertical: the neuron ignores `x₂`. Can you get
+// more than 96 right?

@@ -143,6 +143,29 @@ plots.Line("Loss during gradient descent",
 	Labels("step", "loss (mean squared error)").LogY()
 
 // %% [markdown]
+// ## Drag the learning rate
+//
+// The learning rate is a knob you can turn. Drag it and watch the path and the final loss change: below
+// the stability limit the ball settles, above it the path bounces further out at each step. (In a
+// terminal or a stored notebook the cell shows one frame, at the good rate.)
+
+// %%
+eta := widgets.NewFloatSlider("η", math.Round(etaGood*100)/100, 0.01, math.Round(2.4/lamMax*100)/100, 0.01)
+nSteps := widgets.NewIntSlider("steps", 30, 1, 100, 1)
+widgets.Interact(func(lr float64, n int) *plots.Figure {
+	ws, bs, ls := descend(lr, n)
+	verdict := "settles"
+	switch {
+	case lr >= 2/lamMax:
+		verdict = "diverges: η ≥ 2/λ"
+	case ls[len(ls)-1] > 2*ls[0]/3:
+		verdict = "crawls"
+	}
+	return plots.Landscape(fmt.Sprintf("η = %.2f, %d steps: loss %.3f, %s", lr, n, ls[len(ls)-1], verdict), loss, -2, 5, -3, 6).
+		Labels("weight w", "bias b").Path(fmt.Sprintf("η = %.2f", lr), ws, bs)
+}, eta, nSteps)
+
+// %% [markdown]
 // And the fitted line at the end of the good run, against the data:
 
 // %%
@@ -162,5 +185,6 @@ plots.Line("The fitted line",
 // - Training GPT is this same loop, with 124 million parameters instead of two and a smarter variant
 //   of the step (AdamW, lesson 6).
 //
-// **Try this:** multiply `etaLarge` by 0.9 so it falls under the stability limit `2/λ` printed above, and
-// watch its path settle instead of bouncing out; or halve `etaGood` and count the extra steps it needs.
+// **Try this:** drag `η` just under and just over the stability limit `2/λ` printed above and watch the
+// path settle or bounce out; or halve the good rate and count the extra steps it needs to reach the same
+// loss.
