@@ -104,3 +104,15 @@ func TestPipedGet(t *testing.T) {
 		t.Errorf("stdout %q, stderr %q", out.String(), errb.String())
 	}
 }
+
+// TestPipedKnobs: in the REPL a knob cell shows its static frame, and a button's handler runs on Click.
+func TestPipedKnobs(t *testing.T) {
+	var out, errb bytes.Buffer
+	in := strings.NewReader("b := widgets.NewButton(\"go\")\nb.OnClick(func() { fmt.Println(\"clicked\") })\nb.Click()\nd := widgets.NewDropdown(\"act\", []string{\"relu\", \"tanh\"}, \"tanh\")\nd\n")
+	if err := Run(Config{In: in, Out: &out, Err: &errb, ImageDir: t.TempDir()}); err != nil {
+		t.Fatalf("%v: %s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "clicked\n") || !strings.Contains(out.String(), `act: tanh (one of ["relu" "tanh"])`) {
+		t.Errorf("stdout %q", out.String())
+	}
+}

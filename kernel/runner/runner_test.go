@@ -227,3 +227,17 @@ func TestRunGet(t *testing.T) {
 		t.Errorf("stdout: %q", out)
 	}
 }
+
+// TestRunKnobs: a knob cell runs without a frontend and shows one static frame: the knobs' values and
+// the figure for them.
+func TestRunKnobs(t *testing.T) {
+	p := write(t, "knobs.go", "// %%\nw := widgets.NewFloatSlider(\"w\", 0.5, -2, 2, 0.1)\nn := widgets.NewIntSlider(\"n\", 3, 1, 5, 1)\n"+
+		"widgets.Interact(func(w float64, n int) *plots.Figure {\n\treturn plots.Func(\"knob\", -1, 1, plots.Fn{Name: \"y\", F: func(x float64) float64 { return w * x * float64(n) }})\n}, w, n)\nw\n")
+	out, errs, err := runFile(t, p)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errs)
+	}
+	if !strings.Contains(out, "w = 0.5, n = 3\n") || !strings.Contains(out, "[image: ") || !strings.Contains(out, "w: 0.5 (slider -2 … 2)") {
+		t.Errorf("stdout: %q", out)
+	}
+}
