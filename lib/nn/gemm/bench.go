@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/notmagic/notmagic/lib/nn/internal/isa"
 )
 
 // Shape is one matrix product to benchmark: op(A) is M×K, op(B) is K×N.
@@ -98,6 +100,8 @@ type BenchResult struct {
 	Threads int     `json:"threads"`
 	Clock   string  `json:"clock"` // "wall" or "cpu" (see BenchOptions.CPUClock)
 	GFlops  float64 `json:"gflops"`
+	CPU     string  `json:"cpu"`  // the processor's model, as the operating system names it
+	Arch    string  `json:"arch"` // GOOS/GOARCH
 }
 
 // BenchOptions configures Bench.
@@ -157,7 +161,7 @@ func Bench(w io.Writer, opt BenchOptions, shapes ...Shape) error {
 				return fmt.Errorf("gemm: Bench: the CPU clock measures single-threaded runs only, not %d threads", nt)
 			}
 			SetThreads(nt)
-			r := BenchResult{Impl: "notmagic", Kernel: Kernel(), M: s.M, N: s.N, K: s.K, Trans: s.Trans(), Threads: nt,
+			r := BenchResult{Impl: "notmagic", Kernel: Kernel(), CPU: isa.CPUModel(), Arch: runtime.GOOS + "/" + runtime.GOARCH, M: s.M, N: s.N, K: s.K, Trans: s.Trans(), Threads: nt,
 				Clock: clockName, GFlops: measure(s, minTime, clock)}
 			if err := enc.Encode(r); err != nil {
 				return err

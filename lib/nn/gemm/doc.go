@@ -6,9 +6,9 @@
 //
 // How it is fast: the product is blocked GotoBLAS/BLIS-style, and a micro-kernel keeps a tile of C
 // in vector registers while it streams a strip of op(A) and a strip of op(B): 12×32 in AVX-512
-// registers, 6×16 with AVX2+FMA, or 4×4 in portable Go, chosen at run time from the CPU's features
-// (Kernel reports which; NOTMAGIC_KERNELS=generic, avx2 or avx512 caps it, as it caps every hot
-// kernel of lib/nn). The
+// registers, 6×16 with AVX2+FMA, 8×12 with arm64's NEON, or 4×4 in portable Go, chosen at run time
+// from the CPU's features (Kernel reports which; NOTMAGIC_KERNELS=generic, avx2, avx512 or neon caps
+// it, as it caps every hot kernel of lib/nn). The
 // assembly kernels take A's row and depth strides, so A is read in place whether transposed or
 // not, and so is an untransposed B; a transposed B is packed into contiguous panels by register
 // transposes, and edge strips are packed zero-padded (narrow ones use a half-width kernel).

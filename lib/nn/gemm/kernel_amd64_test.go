@@ -1,10 +1,6 @@
 package gemm
 
 import (
-	"bytes"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 )
 
@@ -66,27 +62,5 @@ func TestPackBT16(t *testing.T) {
 				t.Fatalf("ldb %d kb %d: wrote past the end", ldb, kb)
 			}
 		}
-	}
-}
-
-// TestGeneratedAssemblyCurrent regenerates the assembly and compares it with kernel_amd64.s.
-func TestGeneratedAssemblyCurrent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the generator with go run")
-	}
-	out := filepath.Join(t.TempDir(), "k.s")
-	if msg, err := exec.Command("go", "run", "gen_amd64.go", out).CombinedOutput(); err != nil {
-		t.Fatalf("go run gen_amd64.go: %v\n%s", err, msg)
-	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("kernel_amd64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("kernel_amd64.s is not what gen_amd64.go generates: run go generate ./lib/nn/gemm/")
 	}
 }
