@@ -719,15 +719,18 @@ func (k adamwKernel) run(lo, hi int) {
 	adamwBlock(k.ps[lo:hi], k.gs[lo:hi], k.ms[lo:hi], k.vs[lo:hi], k.lr, k.b1, k.b2, k.eps, k.wd, k.bc1, k.bc2)
 }
 
-// adamwScalar is AdamW's update in Go, the reference adamwAVX512 matches bit for bit.
+// adamwScalar is AdamW's update in Go, the reference the assembly kernels (adamwAVX512, adamwNEON)
+// match bit for bit. The float32 conversions round every product, as the spec lets them: they stop the
+// compiler from fusing a multiply and an add (which it does on arm64), so the bits are the same on
+// every architecture.
 func adamwScalar(ps, gs, ms, vs []float32, lr, b1, b2, eps, wd, bc1, bc2 float32) {
 	for i, gi := range gs {
-		mi := b1*ms[i] + (1-b1)*gi
-		vi := b2*vs[i] + (1-b2)*gi*gi
+		mi := float32(b1*ms[i]) + float32((1-b1)*gi)
+		vi := float32(b2*vs[i]) + float32(float32((1-b2)*gi)*gi)
 		ms[i], vs[i] = mi, vi
 		mhat := mi / bc1
 		vhat := vi / bc2
-		ps[i] -= lr * (mhat/(float32(math.Sqrt(float64(vhat)))+eps) + wd*ps[i])
+		ps[i] -= float32(lr * (mhat/(float32(math.Sqrt(float64(vhat)))+eps) + float32(wd*ps[i])))
 	}
 }
 
