@@ -159,7 +159,7 @@ const (
 // mask; V0–V13 are working registers of one half (two lanes), V14 and V15 collect y and d.
 const (
 	rHalf, rOne, rMhalf, rExpmin, rLog2e, rLn2hi, rLn2lo, rInvSqrt2pi, rHalfInvSqrt2, rTen = 16, 17, 18, 19, 20, 21, 22, 23, 24, 25
-	rOK                                                                                = 26
+	rOK                                                                                    = 26
 )
 
 // exp sets out = e^in for two float64 lanes: in = n·ln2 + r with |r| ≤ ln2/2 (in is clamped to ≥ −708, so
@@ -212,8 +212,8 @@ func geluHalf(hi bool) {
 	fcmltz(d2, neg, x)
 	w("\tVBIT V%d.B16, V%d.B16, V%d.B16 // Φ(x): Φ(−|x|) where x < 0", neg, r, y)
 	w("\tVMOV V%d.B16, V%d.B16", y, d) // d = Φ(x)
-	fmul(d2, y, x, y)                   // y = x·Φ(x)
-	fmul(d2, phi, rInvSqrt2pi, e)       // φ(x)
+	fmul(d2, y, x, y)                  // y = x·Φ(x)
+	fmul(d2, phi, rInvSqrt2pi, e)      // φ(x)
 	w("\tVFMLA V%d.D2, V%d.D2, V%d.D2 // d = Φ(x) + x·φ(x)", phi, x, d)
 	fcvtn(14, y, hi)
 	fcvtn(15, d, hi)
