@@ -12,6 +12,8 @@ func init() {
 	Symbols["github.com/notmagic/notmagic/lib/nn/nn"] = map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Arange":                       reflect.ValueOf(nn.Arange),
+		"AttendAll":                    reflect.ValueOf(nn.AttendAll),
+		"AttendPast":                   reflect.ValueOf(nn.AttendPast),
 		"BackendFor":                   reflect.ValueOf(nn.BackendFor),
 		"BinaryCrossEntropy":           reflect.ValueOf(nn.BinaryCrossEntropy),
 		"BinaryCrossEntropyWithLogits": reflect.ValueOf(nn.BinaryCrossEntropyWithLogits),
@@ -69,6 +71,7 @@ func init() {
 		"NewLinear":                    reflect.ValueOf(nn.NewLinear),
 		"NewMLP":                       reflect.ValueOf(nn.NewMLP),
 		"NewSGD":                       reflect.ValueOf(nn.NewSGD),
+		"NewSelfAttention":             reflect.ValueOf(nn.NewSelfAttention),
 		"NewTrainer":                   reflect.ValueOf(nn.NewTrainer),
 		"NoGrad":                       reflect.ValueOf(nn.NoGrad),
 		"Normal":                       reflect.ValueOf(nn.Normal),
@@ -97,6 +100,7 @@ func init() {
 
 		// type definitions
 		"AdamW":               reflect.ValueOf((*nn.AdamW)(nil)),
+		"Attend":              reflect.ValueOf((*nn.Attend)(nil)),
 		"BPETokenizer":        reflect.ValueOf((*nn.BPETokenizer)(nil)),
 		"Backend":             reflect.ValueOf((*nn.Backend)(nil)),
 		"Block":               reflect.ValueOf((*nn.Block)(nil)),
@@ -120,6 +124,7 @@ func init() {
 		"ParamGroup":          reflect.ValueOf((*nn.ParamGroup)(nil)),
 		"SGD":                 reflect.ValueOf((*nn.SGD)(nil)),
 		"SampleOptions":       reflect.ValueOf((*nn.SampleOptions)(nil)),
+		"SelfAttention":       reflect.ValueOf((*nn.SelfAttention)(nil)),
 		"Tensor":              reflect.ValueOf((*nn.Tensor)(nil)),
 		"Tokenizer":           reflect.ValueOf((*nn.Tokenizer)(nil)),
 		"Trainer":             reflect.ValueOf((*nn.Trainer)(nil)),

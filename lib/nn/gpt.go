@@ -19,6 +19,10 @@ type Config struct {
 	Dropout float32 `json:"dropout"` // on attention weights, residual branches and embeddings, in training
 	Bias    bool    `json:"bias"`    // biases in Linear and LayerNorm layers
 	Untied  bool    `json:"untied"`  // a separate output projection instead of the token embedding
+	// Attend is the attention mask: AttendPast (the zero value, a GPT: each position sees the ones
+	// before it) or AttendAll (an encoder, as BERT: every position sees the whole input, so the model
+	// reads a text rather than continuing it).
+	Attend Attend `json:"attend,omitempty"`
 }
 
 // Validate reports a clear error for a configuration that cannot build a model.
@@ -30,6 +34,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gpt config: width %d does not split into %d heads", c.Embd, c.Heads)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("gpt config: dropout %v must be in [0, 1)", c.Dropout)
+	case c.Attend != AttendPast && c.Attend != AttendAll:
+		return fmt.Errorf("gpt config: attend %d is neither AttendPast nor AttendAll", int(c.Attend))
 	}
 	return nil
 }
@@ -61,7 +67,7 @@ func NewGPT(c Config) (*GPT, error) {
 	for i := 0; i < c.Layers; i++ {
 		m.Blocks = append(m.Blocks, &Block{
 			LN1:   NewLayerNorm(c.Embd, c.Bias),
-			Attn:  NewCausalSelfAttention(c.Embd, c.Heads, c.Bias, std, resStd, c.Dropout),
+			Attn:  NewSelfAttention(c.Embd, c.Heads, c.Attend, c.Bias, std, resStd, c.Dropout),
 			LN2:   NewLayerNorm(c.Embd, c.Bias),
 			MLP:   NewMLP(c.Embd, 4*c.Embd, c.Bias, std, resStd, c.Dropout),
 			train: true,

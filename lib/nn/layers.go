@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/notmagic/notmagic/lib/nn/backend"
@@ -134,45 +135,96 @@ func (m *MLP) Train(on bool) { m.train = on; m.FC.Train(on); m.Out.Train(on) }
 // Training reports whether the module is in training mode.
 func (m *MLP) Training() bool { return m.train }
 
-// CausalSelfAttention is multi-head self-attention where position t sees positions ≤ t:
-// one QKV projection, softmax(q·kᵀ/√d + causal mask)·v per head, and an output projection.
-type CausalSelfAttention struct {
+// Attend says which positions each position of a SelfAttention may look at.
+type Attend int
+
+const (
+	// AttendPast lets position t see positions ≤ t (the causal mask): a GPT, which predicts each next
+	// token, must not see it.
+	AttendPast Attend = iota
+	// AttendAll lets every position see every position (no mask): an encoder (BERT), which reads a
+	// whole text at once.
+	AttendAll
+)
+
+// String returns "past" or "all".
+func (a Attend) String() string {
+	if a == AttendAll {
+		return "all"
+	}
+	return "past"
+}
+
+// MarshalText writes the mask as String does (a model's config in a checkpoint says "attend": "all").
+func (a Attend) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText reads "past" or "all".
+func (a *Attend) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "past":
+		*a = AttendPast
+	case "all":
+		*a = AttendAll
+	default:
+		return fmt.Errorf("attend %q: want past or all", b)
+	}
+	return nil
+}
+
+// SelfAttention is multi-head self-attention: one QKV projection, softmax(q·kᵀ/√d + mask)·v per head,
+// and an output projection. Attend picks the mask: causal (AttendPast) or none (AttendAll).
+type SelfAttention struct {
 	QKV, Proj *Linear
 	Heads     int
 	Dropout   float32
+	Attend    Attend
 	train     bool
 	masks     map[int]*Tensor
 }
 
-// NewCausalSelfAttention returns attention over dim features split into heads; Proj is drawn with projStd.
-func NewCausalSelfAttention(dim, heads int, bias bool, std, projStd, dropout float32) *CausalSelfAttention {
+// CausalSelfAttention is SelfAttention; the name stays for the GPT code that grew up with it.
+type CausalSelfAttention = SelfAttention
+
+// NewSelfAttention returns attention over dim features split into heads, with the mask attend; Proj is
+// drawn with projStd.
+func NewSelfAttention(dim, heads int, attend Attend, bias bool, std, projStd, dropout float32) *SelfAttention {
 	if heads <= 0 || dim%heads != 0 {
 		fail("attention", nil, "width %d does not split into %d heads", dim, heads)
 	}
-	return &CausalSelfAttention{
+	if attend != AttendPast && attend != AttendAll {
+		fail("attention", nil, "unknown mask %d (want AttendPast or AttendAll)", int(attend))
+	}
+	return &SelfAttention{
 		QKV: NewLinear(dim, 3*dim, bias, std), Proj: NewLinear(dim, dim, bias, projStd),
-		Heads: heads, Dropout: dropout, train: true, masks: map[int]*Tensor{},
+		Heads: heads, Dropout: dropout, Attend: attend, train: true, masks: map[int]*Tensor{},
 	}
 }
 
+// NewCausalSelfAttention returns attention where position t sees positions ≤ t (NewSelfAttention with
+// AttendPast).
+func NewCausalSelfAttention(dim, heads int, bias bool, std, projStd, dropout float32) *SelfAttention {
+	return NewSelfAttention(dim, heads, AttendPast, bias, std, projStd, dropout)
+}
+
 // Forward applies attention to x [B, T, dim].
-func (a *CausalSelfAttention) Forward(x *Tensor) *Tensor {
+func (a *SelfAttention) Forward(x *Tensor) *Tensor {
 	y, _ := a.forward(x, false)
 	return y
 }
 
 // ForwardWeights is Forward that also returns the attention weights per head, [B, heads, T, T]
 // (after the softmax, before dropout; detached from the graph), for plotting.
-func (a *CausalSelfAttention) ForwardWeights(x *Tensor) (*Tensor, *Tensor) { return a.forward(x, true) }
+func (a *SelfAttention) ForwardWeights(x *Tensor) (*Tensor, *Tensor) { return a.forward(x, true) }
 
-func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
+func (a *SelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	if x.Rank() != 3 {
 		fail("attention", shapes(x), "input must be [B, T, C]")
 	}
 	B, T, C := x.shape[0], x.shape[1], x.shape[2]
 	H := a.Heads
 	D := C / H
-	if fa, ok := x.backend().(backend.FusedAttention); ok && (a.Dropout == 0 || !a.train) && T > 0 && D > 0 {
+	causal := a.Attend != AttendAll
+	if fa, ok := x.backend().(backend.FusedAttention); ok && causal && (a.Dropout == 0 || !a.train) && T > 0 && D > 0 {
 		y, att := causalAttention(fa, a.QKV.Forward(x), H, keep)
 		return a.Proj.Forward(y), att
 	}
@@ -181,7 +233,11 @@ func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	q, k, v := qkv.Index(0, 0), qkv.Index(0, 1), qkv.Index(0, 2)
 	scale := float32(1 / math.Sqrt(float64(D)))
 	var att, weights *Tensor
-	if fs, ok := x.backend().(backend.FusedCausalSoftmax); ok {
+	if !causal {
+		att = MatMulT(q, k).MulScalar(scale).Softmax(-1)
+		weights = att.Detach()
+		att = Dropout(att, a.Dropout, a.train)
+	} else if fs, ok := x.backend().(backend.FusedCausalSoftmax); ok {
 		p := a.Dropout
 		if !a.train {
 			p = 0
@@ -205,20 +261,20 @@ func (a *CausalSelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 }
 
 // Parameters returns "qkv.*" and "proj.*".
-func (a *CausalSelfAttention) Parameters() []*Param {
+func (a *SelfAttention) Parameters() []*Param {
 	return append(prefixed("qkv.", a.QKV.Parameters()), prefixed("proj.", a.Proj.Parameters())...)
 }
 
 // Train sets training mode.
-func (a *CausalSelfAttention) Train(on bool) { a.train = on; a.QKV.Train(on); a.Proj.Train(on) }
+func (a *SelfAttention) Train(on bool) { a.train = on; a.QKV.Train(on); a.Proj.Train(on) }
 
 // Training reports whether the module is in training mode.
-func (a *CausalSelfAttention) Training() bool { return a.train }
+func (a *SelfAttention) Training() bool { return a.train }
 
 // Block is one pre-norm transformer block: x += Attn(LN1(x)); x += MLP(LN2(x)).
 type Block struct {
 	LN1, LN2 *LayerNormLayer
-	Attn     *CausalSelfAttention
+	Attn     *SelfAttention
 	MLP      *MLP
 	train    bool
 }
