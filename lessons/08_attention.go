@@ -9,7 +9,9 @@
 //   *"the animal didn't cross the street because it was too tired"*;
 // - that attention is *learned*: we train a small transformer on generated sentences where the next word
 //   depends on what "it" refers to, and watch its attention point "it" at *animal* when the animal was
-//   tired and at *street* when the street was wide.
+//   tired and at *street* when the street was wide;
+// - why a GPT (causal attention) resolves "it" one word late, and how an *encoder* (attention without the
+//   mask, as in BERT) lets the word "it" itself look at *animal*.
 
 // %% [markdown]
 // ## The problem
@@ -346,6 +348,196 @@ plots.Heatmap("Where the model looks to resolve \"it\" (learned, layer 0)",
 // says *wide* — on a sentence it had never seen. Nobody set these weights: they came out of gradient
 // descent on the next-word loss, like every other weight in this course.
 //
+// ## Reading both ways: an encoder
+//
+// The GPT answered at the adjective, one word after "it", because its attention is *causal*: a word sees
+// itself and the words before it, never the ones after. That is not a weakness of attention but a rule
+// of the game: a model that predicts the next word must not see it. The transformer of 2017 had a second
+// half without that rule, the **encoder**, and models such as BERT (2018) are encoders only. There every
+// word looks at every word — before and after — at the same time, so the word "it" itself can look at
+// *animal*. That is the picture of the talk; let us train it.
+//
+// The model is the same library GPT with one setting changed, `Attend: nn.AttendAll` (no mask), and a
+// fill-in-the-blank objective (a *masked token*, as BERT is trained): the model reads the whole sentence
+// and must say, at the position of "it", which noun "it" stands for. Nothing else is scored. To answer,
+// "it" has to find out what the sentence says about it (*tired* or *wide*, three words later) and then
+// fetch the right noun: two steps, so the encoder has 2 layers, each with 2 heads.
+//
+// One choice we make for it: the second layer's queries and keys start 3× larger than the library's
+// default and learn twice as fast as the other weights. With everything equal, training often finds
+// another circuit first — the *adjective* fetches the noun in layer 0, and "it" copies the noun from the
+// adjective in layer 1 — or sits for thousands of steps on a plateau. Which of several solutions gradient
+// descent finds depends on where it starts and how fast each part moves: a real property of neural
+// networks, and one reason why initial weights and learning rates are chosen with care.
+
+// %%
+// encodeBlank pads a sentence without its answer to T-1 tokens, as encode does; its one target is at
+// "it": the noun "it" stands for.
+encodeBlank := func(ws []string) ([]int, []int) {
+	in, _ := encode(ws)
+	target := make([]int, len(in))
+	for i, id := range in {
+		target[i] = -1
+		if vocab[id] == "it" {
+			target[i] = tokID[ws[len(ws)-1]]
+		}
+	}
+	return in, target
+}
+
+// trainEncoder builds the encoder from seed and trains it for steps batches of 32 new sentences,
+// reporting the loss to progress when it is not nil.
+trainEncoder := func(seed uint64, steps int, progress *plots.Progress) *nn.GPT {
+	nn.Seed(seed)
+	m := nn.MustGPT(nn.Config{Vocab: len(vocab), Block: T - 1, Layers: 2, Heads: 2, Embd: 32, Attend: nn.AttendAll})
+	state := nn.StateDict(m)
+	state["blocks.1.qkv.weight"] = state["blocks.1.qkv.weight"].MulScalar(3) // layer 1's queries, keys, values
+	if err := nn.LoadState(m, state); err != nil {
+		panic(err)
+	}
+	var upper, rest []*nn.Param
+	for _, p := range m.Parameters() {
+		if p.Name == "blocks.1.qkv.weight" {
+			upper = append(upper, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	opt, optUpper := nn.NewAdamW(rest, 3e-3, 0), nn.NewAdamW(upper, 6e-3, 0)
+	for step := 1; step <= steps; step++ {
+		var in, target []int
+		for b := 0; b < 32; b++ {
+			i, t := encodeBlank(randomExample())
+			in, target = append(in, i...), append(target, t...)
+		}
+		loss := nn.CrossEntropyIgnore(m.Forward(in, 32, T-1).Reshape(-1, len(vocab)), target, -1)
+		opt.ZeroGrad()
+		optUpper.ZeroGrad()
+		loss.Backward()
+		opt.Step()
+		optUpper.Step()
+		if progress != nil {
+			progress.Add(step, "train", float64(loss.Item()))
+			progress.Update(step, "")
+		}
+	}
+	m.Train(false)
+	return m
+}
+
+const encoderSeed = 3
+encoderSteps := 2500
+if display.Quick() {
+	encoderSteps = 1200
+}
+untrained := trainEncoder(encoderSeed, 0, nil) // the same starting weights, before any training
+encoderProgress := plots.NewProgress(encoderSteps, "Training the encoder").Label("cross-entropy loss").LogY()
+encoder := trainEncoder(encoderSeed, encoderSteps, encoderProgress)
+encoderProgress.Done()
+
+// %% [markdown]
+// The same plateau near `log 2` as before (a coin flip between the two nouns), then a cliff: the moment
+// the two steps click together. Now the held-out sentences, read by the encoder. `itRows` returns the
+// attention row of "it" in every layer and head: where the word "it" itself looks.
+
+// %%
+// itRows runs model m on the held-out sentence ending in adj and returns the attention row of "it" for
+// each layer and head, their labels, the sentence's tokens and the model's answer for "it".
+itRows := func(m *nn.GPT, adj string) ([][]float64, []string, []string, string) {
+	in, _ := encodeBlank(sentence("animal", "street", adj, false, false))
+	var toks []string
+	it := -1
+	for i, id := range in {
+		toks = append(toks, vocab[id])
+		if vocab[id] == "it" {
+			it = i
+		}
+	}
+	var logits *nn.Tensor
+	var att []*nn.Tensor
+	nn.NoGrad(func() { logits, att = m.ForwardAttention(in, 1, T-1) })
+	var rows [][]float64
+	var labels []string
+	for l := range att {
+		for h := 0; h < m.Config.Heads; h++ {
+			rows = append(rows, att[l].Index(0, 0).Index(0, h).Index(0, it).Float64s())
+			labels = append(labels, fmt.Sprintf("\"it\", layer %d head %d", l, h))
+		}
+	}
+	return rows, labels, toks, vocab[logits.Reshape(T-1, len(vocab)).ArgMaxes()[it]]
+}
+
+// itOnNouns returns, for head h of m's last layer, the weight "it" puts on animal in the sentence
+// ending in tired and on street in the one ending in wide.
+itOnNouns := func(m *nn.GPT, h int) (float64, float64) {
+	tired, _, toks, _ := itRows(m, "tired")
+	wide, _, _, _ := itRows(m, "wide")
+	row := (m.Config.Layers-1)*m.Config.Heads + h
+	return tired[row][slices.Index(toks, "animal")], wide[row][slices.Index(toks, "street")]
+}
+
+// resolvingHead returns the head of m's last layer whose "it" looks hardest at the right noun in both.
+resolvingHead := func(m *nn.GPT) int {
+	best, score := 0, -1.0
+	for h := 0; h < m.Config.Heads; h++ {
+		if a, s := itOnNouns(m, h); math.Min(a, s) > score {
+			best, score = h, math.Min(a, s)
+		}
+	}
+	return best
+}
+
+rowsTired, labels, encToks, encAnswerTired := itRows(encoder, "tired")
+rowsWide, _, encToksWide, encAnswerWide := itRows(encoder, "wide")
+rowsUntrained, _, _, _ := itRows(untrained, "tired")
+head := resolvingHead(encoder)
+itOnAnimal, itOnStreet := itOnNouns(encoder, head)
+untrainedOnAnimal, untrainedOnStreet := itOnNouns(untrained, head)
+fmt.Printf("the animal didn't cross the street because it was too tired → it = %s\n", encAnswerTired)
+fmt.Printf("the animal didn't cross the street because it was too wide  → it = %s\n", encAnswerWide)
+fmt.Printf("layer 1, head %d: \"it\" looks %.2f at animal when tired, %.2f at street when wide\n", head, itOnAnimal, itOnStreet)
+fmt.Printf("the same head untrained: %.2f and %.2f (evenly spread would be 1/%d = %.2f)\n", untrainedOnAnimal, untrainedOnStreet, T-1, 1/float64(T-1))
+plots.Panels("Where the word \"it\" looks, in the encoder (one row per layer and head)", 3,
+	plots.Heatmap("untrained, …too tired", rowsUntrained, labels, encToks).Annotate(),
+	plots.Heatmap("trained, …too tired", rowsTired, labels, encToks).Annotate(),
+	plots.Heatmap("trained, …too wide", rowsWide, labels, encToksWide).Annotate(),
+).Size(17, 4.2)
+
+// %% [markdown]
+// Read the rows of layer 1. With *tired*, the word "it" itself puts almost all its weight on *animal*;
+// change the one word to *wide* and it moves to *street*. The untrained model, with the same starting
+// weights, spreads its attention evenly: the pattern was learned, not built in.
+//
+// How does layer 1 know which noun to pick? Its query at "it" cannot see *tired* directly; layer 0 must
+// first carry the adjective somewhere layer 1 can use it. Layer 0's rows show where it went in this run:
+// how much *animal*, *street* and "it" each look at the adjective.
+
+// %%
+for _, adj := range []string{"tired", "wide"} {
+	in, _ := encodeBlank(sentence("animal", "street", adj, false, false))
+	var att []*nn.Tensor
+	nn.NoGrad(func() { _, att = encoder.ForwardAttention(in, 1, T-1) })
+	for h := 0; h < encoder.Config.Heads; h++ {
+		w := att[0].Index(0, 0).Index(0, h)
+		fmt.Printf("…too %-5s layer 0 head %d: animal → %s %.2f, street → %s %.2f, it → %s %.2f\n", adj, h,
+			adj, w.At(slices.Index(encToks, "animal"), T-2), adj, w.At(slices.Index(encToks, "street"), T-2), adj, w.At(slices.Index(encToks, "it"), T-2))
+	}
+}
+
+// %% [markdown]
+// In our run the *nouns* read the adjective in layer 0, far more than "it" does: each noun learns what the
+// sentence says (tired or wide) and, from its own place in the sentence, whether that makes it the one
+// "it" means. In layer 1, "it" asks for that noun and finds it. (A run from other starting weights may
+// route the adjective through the row of "it" instead; both are working circuits, and in both the word
+// "it" itself ends up looking at the noun.)
+//
+// The GPT could not do this: under its mask "it" cannot see *tired*, so it resolves the question one word
+// later, at the adjective, the first position that has seen the whole sentence. An encoder relates every
+// word to every word at once, which is why encoders read (search, classification, BERT) and decoders write
+// (GPT): a writer cannot look at words it has not written yet.
+
+
+// %% [markdown]
 // ## Why this changed language models in 2017
 //
 // Before the transformer (Vaswani et al. 2017, *Attention Is All You Need*), language models read through
@@ -473,8 +665,12 @@ plots.Line("Remembering a key: fixed window vs attention",
 //   emerges from the next-word task.
 // - In a GPT attention only looks back, so a word is understood at the first position that has seen
 //   everything it depends on — here, the adjective after "it".
+// - Without the mask (`Attend: nn.AttendAll`, an encoder) every word sees every word at once, and the word
+//   "it" itself learns to look at *animal* or *street*; untrained, it looks everywhere evenly.
 // - Before attention, models saw a fixed window or a fading summary: a key 24 tokens back was lost to the
 //   window model and found every time by attention.
 //
 // **Try this:** change `window` to 16 and watch the window model's cliff move to 16 tokens; or give the
-// attention model `Embd: 8` and see how small it can be and still find the key.
+// attention model `Embd: 8` and see how small it can be and still find the key; or train the encoder with
+// equal starting weights and learning rates (drop the `MulScalar(3)` and give `upper` the same 3e-3) and
+// look at where layer 1's "it" looks now.

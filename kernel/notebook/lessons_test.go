@@ -137,25 +137,89 @@ var lessonChecks = map[string]func(*session.Session) error{
 	},
 }
 
+// encoderSeeds trains lesson 8's encoder (with the lesson's functions, in the lesson's session) from the
+// lesson's seed (trained already) and two more, and prints per seed: the answers for "it" in the two
+// held-out sentences, the resolving head's weights on animal (tired) and street (wide), the same head's
+// weights untrained, and the largest weight in any untrained row of "it".
+const encoderSeeds = `
+for _, seed := range []uint64{encoderSeed, 4, 6} {
+	m := encoder
+	if seed != encoderSeed {
+		m = trainEncoder(seed, encoderSteps, nil)
+	}
+	u := trainEncoder(seed, 0, nil)
+	_, _, _, ansTired := itRows(m, "tired")
+	_, _, _, ansWide := itRows(m, "wide")
+	h := resolvingHead(m)
+	a, w := itOnNouns(m, h)
+	ua, uw := itOnNouns(u, h)
+	peak := 0.0
+	for _, adj := range []string{"tired", "wide"} {
+		rows, _, _, _ := itRows(u, adj)
+		for _, r := range rows {
+			for _, v := range r {
+				peak = math.Max(peak, v)
+			}
+		}
+	}
+	fmt.Println(seed, ansTired, ansWide, a, w, ua, uw, peak)
+}
+`
+
+// checkEncoder reads encoderSeeds' lines and checks the encoder's claims for every seed.
+func checkEncoder(t *testing.T, out string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("encoder results for %d seeds, want 3: %q", len(lines), out)
+	}
+	for _, line := range lines {
+		var seed int
+		var ansT, ansW string
+		var a, w, ua, uw, peak float64
+		if _, err := fmt.Sscan(line, &seed, &ansT, &ansW, &a, &w, &ua, &uw, &peak); err != nil {
+			t.Fatalf("reading %q: %v", line, err)
+		}
+		t.Logf("encoder seed %d: it = %s / %s; \"it\" on animal %.3f (tired), on street %.3f (wide); untrained %.3f, %.3f, largest untrained weight %.3f",
+			seed, ansT, ansW, a, w, ua, uw, peak)
+		if ansT != "animal" || ansW != "street" {
+			t.Errorf("encoder seed %d: answers %s, %s; want animal, street", seed, ansT, ansW)
+		}
+		if a < 0.8 || w < 0.8 {
+			t.Errorf("encoder seed %d: \"it\" puts %.2f on animal (tired) and %.2f on street (wide); want ≥ 0.8 each", seed, a, w)
+		}
+		// Flat: 13 positions share each untrained row, 1/13 ≈ 0.077 each; no weight near the trained 0.8.
+		if ua >= 0.8 || uw >= 0.8 || peak > 0.2 {
+			t.Errorf("encoder seed %d: the untrained rows are not flat: %.2f, %.2f on the nouns, largest weight %.2f", seed, ua, uw, peak)
+		}
+	}
+}
+
 // TestAttentionClaim trains lesson 8's transformer in quick mode, through the lesson's own cells, and
-// checks its claim: to resolve "it" in the held-out sentence, the learned attention points at "animal"
-// when the animal was tired and at "street" when the street was wide.
+// checks its claims: to resolve "it" in the held-out sentence, the learned attention points at "animal"
+// when the animal was tired and at "street" when the street was wide; and in the encoder, for the
+// lesson's seed and two more, the row of "it" itself in a head of the last layer puts ≥ 0.8 on the right
+// noun for both adjectives, where the untrained model's row is flat.
 func TestAttentionClaim(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	dir := chdirTemp(t)
 	t.Setenv("NOTMAGIC_QUICK", "1")
-	var got, long string
+	var got, long, encoder string
 	check := func(s *session.Session) error {
 		var err error
 		if got, err = query(s, `fmt.Printf("%s %s %f %f %f %f\n", answerTired, answerWide, tiredOnAnimal, tiredOnStreet, wideOnAnimal, wideOnStreet)`); err != nil {
 			return err
 		}
-		long, err = query(s, `fmt.Println(distances, windowAcc, attnAcc)`)
+		if long, err = query(s, `fmt.Println(distances, windowAcc, attnAcc)`); err != nil {
+			return err
+		}
+		encoder, err = query(s, encoderSeeds)
 		return err
 	}
 	runLesson(t, dir, "08_attention.go", check)
+	checkEncoder(t, encoder)
 	if t.Failed() {
 		return
 	}
