@@ -1,6 +1,7 @@
 // Package plots draws the figures of the notmagic lessons on gonum/plot:
 // loss curves, activation functions, decision boundaries, attention
-// heatmaps, histograms and loss landscapes, plus a live training display.
+// heatmaps, histograms and loss landscapes, diagrams of networks and of
+// computation graphs, plus a live training display.
 //
 // # Figures
 //
@@ -18,6 +19,8 @@
 //	plots.Line("Fit", plots.Points("data", xs, ys), plots.XY("model", gx, gy))
 //	plots.Landscape("Loss surface", loss, -2, 2, -2, 2).Path("SGD", xs, ys)
 //	plots.Panels("Per layer", 2, fig1, fig2, fig3, fig4)
+//	plots.Network("2-3-1", hidden.Weight, out.Weight).LayerNames("in", "hidden", "out")
+//	plots.Graph("loss", loss.Graph(nil))                    // a computation graph, micrograd style
 //
 // Data may be []float64, [][]float64, other numeric slices (float32, int,
 // ...) or anything with Shape() []int and Data() []float32, such as a

@@ -218,6 +218,20 @@ func GalleryFigures() (names []string, figs []*Figure) {
 	mx, my := gd(0.05, 0.8)
 	add("landscape", Landscape("Loss landscape and gradient descent", loss, -4, 4, -2, 2).
 		Path("SGD, lr 0.15", sx, sy).Path("momentum 0.8, lr 0.05", mx, my).Labels("w₁", "w₂"))
+
+	// 11. A small network's weights, and the computation graph of one neuron.
+	w1 := [][]float64{{1.2, -0.4}, {-0.9, 0.7}, {0.3, 1.6}}
+	w2 := [][]float64{{0.8, -1.5, 0.6}}
+	add("network", Network("A 2 → 3 → 1 network (blue positive, red negative)", w1, w2).
+		LayerNames("input", "hidden", "output"))
+	add("graph", Graph("o = tanh(x·w + b)", []Node{
+		{Label: "x", Value: "1.5000", Grad: "0.0466"},
+		{Label: "w", Value: "0.8000", Grad: "0.0873"},
+		{Label: "x·w", Op: "*", Value: "1.2000", Grad: "0.0582", Inputs: []int{0, 1}},
+		{Label: "b", Value: "0.9000", Grad: "0.0582"},
+		{Label: "z", Op: "+", Value: "2.1000", Grad: "0.0582", Inputs: []int{2, 3}},
+		{Label: "o", Op: "tanh", Value: "0.9705", Grad: "1.0000", Inputs: []int{4}},
+	}))
 	return names, figs
 }
 

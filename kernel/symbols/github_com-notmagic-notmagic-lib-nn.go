@@ -113,6 +113,7 @@ func init() {
 		"EmbeddingLayer":      reflect.ValueOf((*nn.EmbeddingLayer)(nil)),
 		"Error":               reflect.ValueOf((*nn.Error)(nil)),
 		"GPT":                 reflect.ValueOf((*nn.GPT)(nil)),
+		"GraphNode":           reflect.ValueOf((*nn.GraphNode)(nil)),
 		"LayerNormLayer":      reflect.ValueOf((*nn.LayerNormLayer)(nil)),
 		"LineIndex":           reflect.ValueOf((*nn.LineIndex)(nil)),
 		"Linear":              reflect.ValueOf((*nn.Linear)(nil)),
