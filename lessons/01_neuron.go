@@ -36,6 +36,14 @@ for i := range x {
 fmt.Printf("plus the bias %.2f gives y = %.2f\n", b, y)
 
 // %% [markdown]
+// As a picture: the inputs on the left, the neuron on the right, one line per weight. A line's thickness
+// is the size of its weight and its colour the sign (blue positive, red negative): the neuron cares most
+// about x₃, and dislikes it.
+
+// %%
+plots.Network("One neuron: three inputs, one output", [][]float64{w}).LayerNames("inputs x₁, x₂, x₃", "output y")
+
+// %% [markdown]
 // ## The same neuron with the tensor library
 //
 // A *tensor* is an array of numbers with a shape. Writing the inputs as a row `[1×3]` and the weights

@@ -64,6 +64,15 @@ probs := logits.Softmax(-1)
 fmt.Println("probabilities (each row sums to 1):\n", probs)
 
 // %% [markdown]
+// The network as a picture: 2 inputs, two hidden layers of 16, 3 outputs, a line for each of its
+// 2·16 + 16·16 + 16·3 = 336 weights (biases are not drawn), thick and blue for large positive weights,
+// thick and red for large negative ones. The weights are random: nothing has been learned yet.
+
+// %%
+plots.Network("The untrained 2 → 16 → 16 → 3 network", layers[0].Weight, layers[1].Weight, layers[2].Weight).
+	LayerNames("input", "hidden 1", "hidden 2", "output").Size(7, 6).DPI(120)
+
+// %% [markdown]
 // The untrained network has random weights, so its probabilities are close to a third each, with mild
 // preferences. Drawn as a heatmap, one row per input point:
 

@@ -108,6 +108,35 @@ for i, n := range names {
 }
 
 // %% [markdown]
+// The same computation as a picture: one box per value with its data (computed forwards, left to right)
+// and its gradient (computed backwards, right to left), and a circle for the operation that made it.
+
+// %%
+// graphOf lists v and every value it depends on, inputs first, as nodes for plots.Graph.
+graphOf := func(v *Value, names map[*Value]string) []plots.Node {
+	index := map[*Value]int{}
+	var nodes []plots.Node
+	var visit func(n *Value) int
+	visit = func(n *Value) int {
+		if i, ok := index[n]; ok {
+			return i
+		}
+		var inputs []int
+		for _, p := range n.Prev {
+			inputs = append(inputs, visit(p))
+		}
+		index[n] = len(nodes)
+		nodes = append(nodes, plots.Node{Label: names[n], Op: n.Op, Value: fmt.Sprintf("%.4f", n.Data),
+			Grad: fmt.Sprintf("%.4f", n.Grad), Inputs: inputs})
+		return index[n]
+	}
+	visit(v)
+	return nodes
+}
+valueNames := map[*Value]string{x1: "x1", x2: "x2", w1: "w1", w2: "w2", b: "b", s1: "x1·w1", s2: "x2·w2", z: "z", o: "o"}
+plots.Graph("o = tanh(x1·w1 + x2·w2 + b): data forwards, grad backwards", graphOf(o, valueNames))
+
+// %% [markdown]
 // Check one by hand: `∂o/∂w₁ = (1 − o²) · x₁`. With `o ≈ 0.9705` that is `(1 − 0.9419) · 1.5 ≈ 0.0873`,
 // the number printed for `w1`. The engine did the calculus.
 //
@@ -143,6 +172,18 @@ fmt.Println("param   ours       nn         finite diff")
 for i, name := range []string{"w1", "w2", "b"} {
 	fmt.Printf("%-5s %9.6f  %9.6f  %9.6f\n", name, ours[i], lib[i], fd[i])
 }
+
+// %% [markdown]
+// The library records the same kind of graph, on whole tensors: every operation remembers its inputs
+// and how to send a gradient back to them. `Graph` runs the backward pass and returns that graph with
+// every value and gradient, so we can draw it just like ours:
+
+// %%
+wG := nn.New([]float32{0.8, -1.2}, 2, 1).SetRequiresGrad(true)
+bG := nn.New([]float32{0.3}, 1).SetRequiresGrad(true)
+oG := nn.MatMul(xT, wG).Add(bG).Tanh().Sum()
+plots.Graph("The same neuron in nn: the graph the library records",
+	oG.Graph(map[*nn.Tensor]string{xT: "x", wG: "w", bG: "b", oG: "o"}))
 
 // %% [markdown]
 // ## A whole network

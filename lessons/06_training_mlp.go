@@ -137,6 +137,15 @@ plots.Panels("Decision boundary during training", 2, snapshots...)
 boundary(fmt.Sprintf("Trained 2 → 64 → 64 → 3 network: accuracy %.0f%%", 100*accuracy()))
 
 // %% [markdown]
+// And the trained network itself: every weight a line, thick where the weight is large, blue where it is
+// positive, red where negative. Compare it with the random network of lesson 3: training has made a few
+// connections strong and left most of them weak.
+
+// %%
+plots.Network("The trained 2 → 64 → 64 → 3 network's weights", l1.Weight, l2.Weight, l3.Weight).
+	LayerNames("input", "hidden 1", "hidden 2", "output").Size(7, 6.5).DPI(100)
+
+// %% [markdown]
 // ## Takeaways
 // - Training is a loop of four calls: forward, loss, backward, optimizer step.
 // - Cross-entropy scores a classifier by `−log p(correct class)`; uniform guessing scores `log(classes)`.

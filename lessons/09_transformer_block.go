@@ -7,6 +7,9 @@
 // - the four parts of a GPT's building block: layer norm, causal self-attention, the MLP, and the
 //   residual paths that tie them together;
 // - what the causal mask looks like and why a GPT needs it;
+// - multi-head attention: several small heads side by side, each with its own pattern;
+// - the whole GPT written out in about 70 lines of tensor operations, checked against the library's
+//   `nn.GPT` (same weights, same logits, same gradients);
 // - how to count a GPT's parameters, and check the count against the library and against GPT-2.
 
 // %% [markdown]
@@ -118,6 +121,149 @@ for i, b := range model.Blocks {
 }
 
 // %% [markdown]
+// ## The whole GPT, written out
+//
+// So far the library built the model for us. Now we write it ourselves from tensor operations, with
+// nothing hidden: every weight is a tensor in a map, named as the library names its parameters, and every
+// step of the forward pass is a line below. A tiny model is enough to see everything: a vocabulary of
+// the words of lesson 8's sentence, 2 blocks, width 32, **4 heads**.
+
+// %%
+words := strings.Fields("the animal didn't cross the street because it")
+var vocab []string
+wordID := map[string]int{}
+for _, wd := range words {
+	if _, ok := wordID[wd]; !ok {
+		wordID[wd] = len(vocab)
+		vocab = append(vocab, wd)
+	}
+}
+small := nn.Config{Vocab: len(vocab), Block: len(words), Layers: 2, Heads: 4, Embd: 32}
+d, heads := small.Embd, small.Heads
+hd := d / heads // each head works in hd = 8 dimensions
+
+// The weights, drawn at random (std 0.3, larger than a real start, so that every part matters below).
+nn.Seed(90)
+w := map[string]*nn.Tensor{}
+draw := func(name string, std float32, shape ...int) { w[name] = nn.Normal(0, std, shape...).SetRequiresGrad(true) }
+gain := func(name string) { w[name] = nn.Normal(1, 0.1, d).SetRequiresGrad(true) }
+draw("wte.weight", 0.3, small.Vocab, d) // token embeddings, also the output layer ("tied")
+draw("wpe.weight", 0.3, small.Block, d) // position embeddings
+for l := 0; l < small.Layers; l++ {
+	b := fmt.Sprintf("blocks.%d.", l)
+	gain(b + "ln1.weight")
+	draw(b+"qkv.weight", 0.3, 3*d, d) // rows 0…d-1 make queries, d…2d-1 keys, 2d…3d-1 values
+	draw(b+"proj.weight", 0.3, d, d)  // mixes the heads' outputs
+	gain(b + "ln2.weight")
+	draw(b+"fc.weight", 0.3, 4*d, d) // the MLP: expand 4×
+	draw(b+"out.weight", 0.1, d, 4*d) //          and back
+}
+gain("ln_f.weight")
+
+// linear applies a weight [out, in] to the last axis of x: x·Wᵀ.
+linear := func(x, weight *nn.Tensor) *nn.Tensor { return nn.MatMulT(x, weight) }
+
+// attentionHead is lesson 8's attention with the causal mask: x [B, T, d] → [B, T, hd], and the weights.
+attentionHead := func(x, wq, wk, wv *nn.Tensor) (*nn.Tensor, *nn.Tensor) {
+	q, k, v := linear(x, wq), linear(x, wk), linear(x, wv)
+	scores := nn.MatMulT(q, k).MulScalar(float32(1 / math.Sqrt(float64(hd))))
+	weights := scores.MaskedFill(nn.CausalMask(x.Dim(1)), nn.NegInf()).Softmax(-1)
+	return weights.MatMul(v), weights
+}
+
+// multiHead runs the heads side by side, each with its own slice of the qkv rows, joins their outputs
+// and mixes them with proj.
+multiHead := func(x, qkv, proj *nn.Tensor) (*nn.Tensor, []*nn.Tensor) {
+	var outs, patterns []*nn.Tensor
+	for h := 0; h < heads; h++ {
+		rows := func(part int) *nn.Tensor { return qkv.Slice(0, part*d+h*hd, part*d+(h+1)*hd) }
+		out, weights := attentionHead(x, rows(0), rows(1), rows(2))
+		outs, patterns = append(outs, out), append(patterns, weights)
+	}
+	return linear(nn.Concat(2, outs...), proj), patterns
+}
+
+// block is x += Attention(LayerNorm(x)); x += MLP(LayerNorm(x)), with block l's weights.
+block := func(x *nn.Tensor, l int) (*nn.Tensor, []*nn.Tensor) {
+	b := fmt.Sprintf("blocks.%d.", l)
+	att, patterns := multiHead(nn.LayerNorm(x, w[b+"ln1.weight"], nil, 1e-5), w[b+"qkv.weight"], w[b+"proj.weight"])
+	x = x.Add(att)
+	hidden := linear(nn.LayerNorm(x, w[b+"ln2.weight"], nil, 1e-5), w[b+"fc.weight"]).GELU()
+	return x.Add(linear(hidden, w[b+"out.weight"])), patterns
+}
+
+// gpt maps B rows of T token ids to logits [B, T, vocab], and returns block 0's attention patterns.
+gpt := func(ids []int, B, T int) (*nn.Tensor, []*nn.Tensor) {
+	positions := make([]int, T)
+	for i := range positions {
+		positions[i] = i
+	}
+	x := nn.Embedding(w["wte.weight"], ids).Reshape(B, T, d).Add(nn.Embedding(w["wpe.weight"], positions))
+	var first []*nn.Tensor
+	for l := 0; l < small.Layers; l++ {
+		var patterns []*nn.Tensor
+		x, patterns = block(x, l)
+		if l == 0 {
+			first = patterns
+		}
+	}
+	x = nn.LayerNorm(x, w["ln_f.weight"], nil, 1e-5)
+	return nn.MatMulT(x, w["wte.weight"]), first // tied: the output layer is the token table
+}
+
+// %% [markdown]
+// ### Multi-head attention
+//
+// One head computes one pattern: one idea of which earlier words matter. A model wants several at once —
+// one head may track the previous word, another the subject of the sentence, another a repeated name —
+// so attention is split into `heads` smaller heads, each with its own queries, keys and values in `hd`
+// of the `d` dimensions. They run side by side, their outputs are laid next to each other (`Concat`),
+// and `proj` mixes them back into one vector per token. Same number of weights as one wide head; many
+// patterns instead of one. Here are the 4 patterns of block 0 on our sentence (random weights, so the
+// patterns are random too; lesson 10 trains them):
+
+// %%
+ids := make([]int, len(words))
+for i, wd := range words {
+	ids[i] = wordID[wd]
+}
+_, patterns := gpt(ids, 1, len(words))
+var panels []*plots.Figure
+for h, p := range patterns {
+	panels = append(panels, plots.Heatmap(fmt.Sprintf("head %d", h), p.Index(0, 0), words, words).Labels("looks at", "word"))
+}
+plots.Panels("Four heads, four attention patterns on one sentence (block 0)", 4, panels...).Size(16, 4.6)
+
+// %% [markdown]
+// ### The same model, in the library
+//
+// `nn.GPT` is this code, made fast (fused attention kernels, one matrix product for all heads). We load
+// our weights into it by name and feed both the same sentence. The logits must agree, and so must the
+// gradients of a loss with respect to every weight — backpropagation through our 70 lines and through the
+// library's kernels. Both compute in float32, in different orders (the fused kernel sums in blocks), so
+// they agree to rounding: we allow 1e-4, where a wrong mask, head split or layer would differ by about 1.
+
+// %%
+lib := nn.MustGPT(small)
+if err := nn.LoadState(lib, w); err != nil {
+	panic(err)
+}
+targets := append(ids[1:], ids[0]) // any targets will do: we compare gradients, not train
+ours, _ := gpt(ids, 1, len(words))
+theirs := lib.Forward(ids, 1, len(words))
+logitDiff := ours.Sub(theirs).Abs().Max().Item()
+nn.CrossEntropy(ours.Reshape(-1, small.Vocab), targets).Backward()
+nn.CrossEntropy(theirs.Reshape(-1, small.Vocab), targets).Backward()
+gradDiff := 0.0
+for _, p := range lib.Parameters() {
+	diff := float64(w[p.Name].Grad().Sub(p.Value.Grad()).Abs().Max().Item())
+	scale := float64(p.Value.Grad().Abs().Max().Item())
+	gradDiff = math.Max(gradDiff, diff/math.Max(scale, 1e-6))
+}
+fmt.Printf("largest logit difference: %.2g (logits range over ±%.1f)\n", logitDiff, theirs.Abs().Max().Item())
+fmt.Printf("largest gradient difference, relative to each weight's largest gradient: %.2g over %d tensors\n", gradDiff, len(lib.Parameters()))
+
+// %% [markdown]
 // ## Counting a GPT's parameters
 //
 // With model width `d`, one block holds `3d²` (query, key and value projections) `+ d²` (attention
@@ -153,7 +299,11 @@ plots.Line("GPT parameters vs width (vocabulary 50,257)",
 // - Layer norm keeps every token's vector on one scale; the causal mask keeps each position from seeing
 //   the future; the MLP works on each token alone.
 // - Residual paths let information and gradients pass through deep stacks.
+// - Multi-head attention runs several small heads side by side, each with its own pattern, and mixes
+//   their outputs; the whole GPT is embeddings, blocks, a final layer norm and the tied output layer —
+//   about 70 lines, which `nn.GPT` reproduces to rounding.
 // - Parameters ≈ `12·layers·d² + vocabulary·d`: GPT-2 small's 124 million follow from its shape.
 //
-// **Try this:** call `count(50257, 1024, 24, 1024)` for GPT-2 medium's shape and compare it with the
+// **Try this:** in `multiHead`, give every head the first head's rows (`h` → `0` inside `rows`) and watch
+// the written-out GPT disagree with `nn.GPT`; or call `count(50257, 1024, 24, 1024)` for GPT-2 medium's shape and compare it with the
 // published 355M; or double `Embd` in `cfg` and watch the library's count roughly quadruple.

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"reflect"
+	"sort"
 	"strings"
 
 	"gonum.org/v1/plot/vg"
@@ -134,19 +135,30 @@ func (b *netBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	if maxW == 0 {
 		maxW = 1
 	}
+	// Weakest first, so that the strong lines are drawn on top.
+	type line struct {
+		layer, in, out int
+		w              float64
+	}
+	var lines []line
 	for l, m := range b.weights {
 		for o, row := range m {
 			for i, w := range row {
-				col := positiveColor
-				if w < 0 {
-					col = negativeColor
-				}
-				frac := math.Abs(w) / maxW
-				col.A = uint8(25 + 230*math.Pow(frac, 1.5)) // weak weights fade, strong ones stand out
-				sty := draw.LineStyle{Color: col, Width: vg.Points((0.2 + 3.8*frac) * scale)}
-				c.StrokeLine2(sty, pos(l, i).X+r, pos(l, i).Y, pos(l+1, o).X-r, pos(l+1, o).Y)
+				lines = append(lines, line{l, i, o, w})
 			}
 		}
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return math.Abs(lines[i].w) < math.Abs(lines[j].w) })
+	for _, ln := range lines {
+		col := positiveColor
+		if ln.w < 0 {
+			col = negativeColor
+		}
+		frac := math.Abs(ln.w) / maxW
+		col = fade(col, 0.1+0.9*math.Pow(frac, 1.5)) // weak weights fade, strong ones stand out
+		sty := draw.LineStyle{Color: col, Width: vg.Points((0.2 + 3.8*frac) * scale)}
+		from, to := pos(ln.layer, ln.in), pos(ln.layer+1, ln.out)
+		c.StrokeLine2(sty, from.X+r, from.Y, to.X-r, to.Y)
 	}
 	for l, n := range b.sizes {
 		for i := 0; i < n; i++ {
@@ -159,6 +171,13 @@ func (b *netBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 		}
 	}
 	return nil
+}
+
+// fade mixes c with white: opacity 1 keeps c, 0 gives white. Opaque colours keep PNGs of thousands of
+// crossing lines small, where translucent ones would make every crossing a new colour.
+func fade(c color.NRGBA, opacity float64) color.NRGBA {
+	mix := func(v uint8) uint8 { return uint8(255 - opacity*(255-float64(v))) }
+	return color.NRGBA{R: mix(c.R), G: mix(c.G), B: mix(c.B), A: 0xff}
 }
 
 // drawCircle fills and outlines a circle of radius r at p.

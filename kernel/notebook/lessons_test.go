@@ -116,6 +116,27 @@ func query(s *session.Session, code string) (string, error) {
 
 // lessonChecks check what a lesson computed, in its session after its last cell (quick mode).
 var lessonChecks = map[string]func(*session.Session) error{
+	// Lesson 9: the GPT written out in tensor operations and nn.GPT, loaded with the same weights, agree
+	// on the logits and on every weight's gradient to float32 rounding (1e-4; a wrong mask, head split
+	// or layer differs by about 1).
+	"09_transformer_block.go": func(s *session.Session) error {
+		out, err := query(s, `fmt.Println(logitDiff, gradDiff, len(patterns), heads)`)
+		if err != nil {
+			return err
+		}
+		var logit, grad float64
+		var nPatterns, nHeads int
+		if _, err := fmt.Sscan(out, &logit, &grad, &nPatterns, &nHeads); err != nil {
+			return fmt.Errorf("reading %q: %v", out, err)
+		}
+		if logit > 1e-4 || grad > 1e-4 || math.IsNaN(logit) || math.IsNaN(grad) {
+			return fmt.Errorf("written-out GPT vs nn.GPT: logits differ by %g, gradients by %g (relative); want ≤ 1e-4", logit, grad)
+		}
+		if nPatterns != nHeads || nHeads < 2 {
+			return fmt.Errorf("%d attention patterns for %d heads", nPatterns, nHeads)
+		}
+		return nil
+	},
 	// Lesson 10: the weights-as-compression cell divides the corpus size by the checkpoint's, and the
 	// frontier comparison comes out near 77×.
 	"10_training_gpt.go": func(s *session.Session) error {
