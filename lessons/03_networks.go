@@ -79,7 +79,7 @@ plots.Network("The untrained 2 → 16 → 16 → 3 network", layers[0].Weight, l
 // %%
 plots.Heatmap("Untrained classifier: class probabilities", probs,
 	[]string{"(0, 0)", "(1, 2)", "(−1, 0.5)", "(2, −2)", "(−0.5, −1.5)"},
-	[]string{"class A", "class B", "class C"}).Annotate().Labels("class", "input point")
+	[]string{"class A", "class B", "class C"}).Annotate().Labels("class", "input point").ColorLabel("probability")
 
 // %% [markdown]
 // And over the whole plane: each point coloured by the class the network prefers. Random weights already
@@ -126,17 +126,25 @@ fmt.Println("total parameters:", total)
 // %% [markdown]
 // The count grows with the *square* of the width: doubling every hidden layer roughly quadruples the
 // parameters. GPT-2 small has 124 million parameters; frontier models have hundreds of billions. The
-// plot shows the count for our shape of network as the hidden width grows (note the log scale).
+// plot shows the count for our shape of network as the hidden width grows, on log scales both ways (a
+// square is a straight line of slope 2 there), against those published sizes: our network would need
+// hidden layers about 11,000 wide to match GPT-2 small and 640,000 wide to match Llama 3.1.
 
 // %%
 var widths, counts []float64
-for wdt := 4; wdt <= 4096; wdt *= 2 {
+for wdt := 4; wdt <= 1 << 20; wdt *= 2 {
 	c := 2*wdt + wdt + wdt*wdt + wdt + wdt*3 + 3
 	widths = append(widths, float64(wdt))
 	counts = append(counts, float64(c))
 }
-plots.Line("Parameters of a 2 → w → w → 3 network", plots.XY("parameters", widths, counts)).
-	Labels("hidden width w", "number of parameters").LogY()
+// Published sizes, as horizontal marks: how wide would our little network have to be to match them?
+mark := func(name string, n float64) plots.Series {
+	return plots.XY(name, []float64{widths[0], widths[len(widths)-1]}, []float64{n, n})
+}
+plots.Line("Parameters of a 2 → w → w → 3 network",
+	plots.XY("2 → w → w → 3", widths, counts),
+	mark("GPT-2 small: 124M", 124e6), mark("GPT-3: 175B", 175e9), mark("Llama 3.1: 405B", 405e9)).
+	Labels("hidden width w", "number of parameters").LogX().LogY()
 
 // %% [markdown]
 // ## Takeaways

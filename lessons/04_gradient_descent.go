@@ -99,7 +99,7 @@ for _, v := range xs {
 a, c, d := 2*mxx, 2*mx, 2.0 // the symmetric matrix [[a, c], [c, d]]
 lamMax := (a+d)/2 + math.Sqrt((a-d)*(a-d)/4+c*c)
 lamMin := (a+d)/2 - math.Sqrt((a-d)*(a-d)/4+c*c)
-etaSmall, etaGood, etaLarge := 0.05/lamMax, 2/(lamMax+lamMin), 2.2/lamMax
+etaSmall, etaGood, etaLarge := 0.25/lamMax, 2/(lamMax+lamMin), 2.2/lamMax
 fmt.Printf("curvature: steepest λ = %.2f, flattest %.2f → stable while η < %.3f\n", lamMax, lamMin, 2/lamMax)
 fmt.Printf("learning rates: small %.3f, good %.3f, too large %.3f\n", etaSmall, etaGood, etaLarge)
 
@@ -172,7 +172,7 @@ widgets.Interact(func(lr float64, n int) *plots.Figure {
 wBest, bBest := ws2[len(ws2)-1], bs2[len(bs2)-1]
 fmt.Printf("learned: y = %.3f·x + %.3f   (the data came from y = 2x + 1 plus noise)\n", wBest, bBest)
 plots.Line("The fitted line",
-	plots.XY("data", xs, ys),
+	plots.Points("data", xs, ys),
 	plots.XY(fmt.Sprintf("ŷ = %.2f·x + %.2f", wBest, bBest), []float64{0, 2}, []float64{bBest, 2*wBest + bBest}),
 ).Labels("x", "y")
 

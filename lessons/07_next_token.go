@@ -74,7 +74,7 @@ for i := 0; i+1 < len(ids); i++ {
 	counts[ids[i]][ids[i+1]]++
 }
 plots.Heatmap("Bigram counts: how often the column word follows the row word", counts, vocab, vocab).
-	Annotate().Labels("next word", "current word").Size(9, 7.5)
+	Annotate().Labels("next word", "current word").ColorLabel("count").Size(9, 7.5)
 
 // %% [markdown]
 // Dividing each row by its total turns counts into probabilities `P(next | current)`. What does the model
@@ -208,8 +208,8 @@ plots.Line("A one-layer network learns the bigram model",
 // %%
 learned := W.Detach().Softmax(1)
 plots.Panels("P(next | current): counted vs learned by gradient descent", 2,
-	plots.Heatmap("counted", probs, vocab, vocab).Labels("next word", "current word"),
-	plots.Heatmap("learned: softmax(W)", learned, vocab, vocab).Labels("next word", "current word"),
+	plots.Heatmap("counted", probs, vocab, vocab).Labels("next word", "current word").ColorLabel("probability"),
+	plots.Heatmap("learned: softmax(W)", learned, vocab, vocab).Labels("next word", "current word").ColorLabel("probability"),
 ).Size(12, 5.5)
 
 // %% [markdown]

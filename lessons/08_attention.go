@@ -89,7 +89,7 @@ K := nn.MatMul(X, WK)
 V := nn.MatMul(X, WV)
 scores := nn.MatMul(Q, K.T()).MulScalar(float32(1 / math.Sqrt(3)))
 plots.Heatmap("Attention scores q·k/√d (rows: the word looking, columns: the word looked at)",
-	scores, words, words).Annotate().Labels("key (looked at)", "query (looking)").Size(9, 7.5)
+	scores, words, words).Annotate().Labels("key (looked at)", "query (looking)").ColorLabel("score").Size(9, 7.5)
 
 // %% [markdown]
 // Most rows are zero: words with no query features look for nothing. The row of **it** scores *animal*
@@ -122,7 +122,7 @@ itRow := func(adjective string) []float64 {
 handTired, handWide := itRow("tired"), itRow("wide")
 plots.Heatmap("Where \"it\" looks, with the adjective mixed in (hand-set weights)",
 	[][]float64{handTired, handWide},
-	[]string{"…too tired: it →", "…too wide: it →"}, words).Annotate().Labels("word looked at", "sentence").Size(10, 2.8)
+	[]string{"…too tired: it →", "…too wide: it →"}, words).Annotate().Labels("word looked at", "sentence").ColorLabel("attention weight").Size(10, 2.8)
 
 // %% [markdown]
 // With *tired*, "it" now puts most of its weight on *animal*; with *wide*, on *street*. The output of
@@ -340,7 +340,7 @@ cols := append([]string(nil), toks...)
 cols[T-2] = "tired/wide"
 plots.Heatmap("Where the model looks to resolve \"it\" (learned, layer 0)",
 	[][]float64{itTired, itWide}, []string{"…too tired → it =", "…too wide → it ="}, cols).
-	Annotate().Labels("word looked at", "sentence").Size(11, 2.8)
+	Annotate().Labels("word looked at", "sentence").ColorLabel("attention weight").Size(11, 2.8)
 
 // %% [markdown]
 // The model was never told about pronouns, subjects or objects. Trained only to predict one word, it
@@ -498,15 +498,16 @@ fmt.Printf("the animal didn't cross the street because it was too wide  → it =
 fmt.Printf("layer 1, head %d: \"it\" looks %.2f at animal when tired, %.2f at street when wide\n", head, itOnAnimal, itOnStreet)
 fmt.Printf("the same head untrained: %.2f and %.2f (evenly spread would be 1/%d = %.2f)\n", untrainedOnAnimal, untrainedOnStreet, T-1, 1/float64(T-1))
 plots.Panels("Where the word \"it\" looks, in the encoder (one row per layer and head)", 3,
-	plots.Heatmap("untrained, …too tired", rowsUntrained, labels, encToks).Annotate(),
-	plots.Heatmap("trained, …too tired", rowsTired, labels, encToks).Annotate(),
-	plots.Heatmap("trained, …too wide", rowsWide, labels, encToksWide).Annotate(),
+	plots.Heatmap("untrained, …too tired", rowsUntrained, labels, encToks).Annotate().ColorLabel("attention weight").ColorRange(0, 1),
+	plots.Heatmap("trained, …too tired", rowsTired, labels, encToks).Annotate().ColorLabel("attention weight").ColorRange(0, 1),
+	plots.Heatmap("trained, …too wide", rowsWide, labels, encToksWide).Annotate().ColorLabel("attention weight").ColorRange(0, 1),
 ).Size(17, 4.2)
 
 // %% [markdown]
 // Read the rows of layer 1. With *tired*, the word "it" itself puts almost all its weight on *animal*;
 // change the one word to *wide* and it moves to *street*. The untrained model, with the same starting
-// weights, spreads its attention evenly: the pattern was learned, not built in.
+// weights, spreads its attention evenly (every cell near 1/13, on the same colour scale as the trained
+// rows): the pattern was learned, not built in.
 //
 // How does layer 1 know which noun to pick? Its query at "it" cannot see *tired* directly; layer 0 must
 // first carry the adjective somewhere layer 1 can use it. Layer 0's rows show where it went in this run:

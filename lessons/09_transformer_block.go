@@ -82,8 +82,8 @@ pos := []string{"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"}
 scores := nn.Randn(T, T)
 weights := scores.MaskedFill(mask, nn.NegInf()).Softmax(-1)
 plots.Panels("The causal mask: a token sees only itself and the past", 2,
-	plots.Heatmap("mask (1 = forbidden)", mask, pos, pos).Labels("key position", "query position"),
-	plots.Heatmap("attention weights after masking", weights, pos, pos).Labels("key position", "query position"),
+	plots.Heatmap("mask (1 = forbidden)", mask, pos, pos).Labels("key position", "query position").ColorLabel("forbidden"),
+	plots.Heatmap("attention weights after masking", weights, pos, pos).Labels("key position", "query position").ColorLabel("attention weight"),
 ).Size(11, 4.8)
 
 // %% [markdown]
@@ -230,7 +230,7 @@ for i, wd := range words {
 _, patterns := gpt(ids, 1, len(words))
 var panels []*plots.Figure
 for h, p := range patterns {
-	panels = append(panels, plots.Heatmap(fmt.Sprintf("head %d", h), p.Index(0, 0), words, words).Labels("looks at", "word"))
+	panels = append(panels, plots.Heatmap(fmt.Sprintf("head %d", h), p.Index(0, 0), words, words).Labels("looks at", "word").ColorLabel("attention weight"))
 }
 plots.Panels("Four heads, four attention patterns on one sentence (block 0)", 4, panels...).Size(16, 4.6)
 
@@ -278,20 +278,26 @@ gpt2 := count(50257, 1024, 12, 768)
 fmt.Printf("GPT-2 small (V=50257, T=1024, 12 layers, d=768): %d parameters (published: 124M)\n", gpt2)
 
 // %% [markdown]
-// Parameters grow with layers × width², so width is the expensive knob. For three depths:
+// Parameters grow with layers × width², so width is the expensive knob. On log scales both ways a power
+// law is a straight line; the dots are published models (their shapes: GPT-2 small 12 layers of 768,
+// GPT-3 96 of 12,288, Llama 3.1 405B 126 of 16,384 — Llama's MLP and vocabulary differ from GPT's, so it
+// sits off the 12·d² lines).
 
 // %%
 var ds []float64
-var p6, p12, p24 []float64
-for d := 128; d <= 4096; d *= 2 {
+var p12, p48, p96 []float64
+for d := 128; d <= 32768; d *= 2 {
 	ds = append(ds, float64(d))
-	p6 = append(p6, float64(count(50257, 1024, 6, d)))
 	p12 = append(p12, float64(count(50257, 1024, 12, d)))
-	p24 = append(p24, float64(count(50257, 1024, 24, d)))
+	p48 = append(p48, float64(count(50257, 1024, 48, d)))
+	p96 = append(p96, float64(count(50257, 1024, 96, d)))
 }
 plots.Line("GPT parameters vs width (vocabulary 50,257)",
-	plots.XY("6 layers", ds, p6), plots.XY("12 layers", ds, p12), plots.XY("24 layers", ds, p24)).
-	Labels("model width d", "parameters").LogY()
+	plots.XY("12 layers", ds, p12), plots.XY("48 layers", ds, p48), plots.XY("96 layers", ds, p96),
+	plots.Points("GPT-2 small (124M)", []float64{768}, []float64{124e6}),
+	plots.Points("GPT-3 (175B)", []float64{12288}, []float64{175e9}),
+	plots.Points("Llama 3.1 405B", []float64{16384}, []float64{405e9})).
+	Labels("model width d", "parameters").LogX().LogY()
 
 // %% [markdown]
 // ## Takeaways

@@ -114,14 +114,16 @@ var rowNames []string
 for _, T := range temps {
 	scaled := nn.New(last, len(last)).MulScalar(float32(1 / T)).Softmax(0).Data()
 	var row []float64
+	rest := 1.0 // the probability of every character not shown, so that each row sums to 1
 	for _, id := range top {
 		row = append(row, float64(scaled[id]))
+		rest -= float64(scaled[id])
 	}
-	grid = append(grid, row)
+	grid = append(grid, append(row, math.Max(rest, 0)))
 	rowNames = append(rowNames, fmt.Sprintf("T = %g", T))
 }
-plots.Heatmap("Next-character probabilities after \"func (t *T) \"", grid, rowNames, cols).
-	Annotate().Labels("next character", "temperature").Size(10, 3.6)
+plots.Heatmap("Next-character probabilities after \"func (t *T) \"", grid, rowNames, append(cols, "all others")).
+	Annotate().Labels("next character", "temperature").ColorLabel("probability").Size(10.5, 3.6)
 
 // %% [markdown]
 // And whole samples from the same prompt at each temperature:

@@ -125,3 +125,75 @@ func equalInts(a, b []int) bool {
 	}
 	return true
 }
+
+// TestLogYLabelLeavesNoBand: a y label on a log axis must not push the plot down from the title (gonum
+// places the label's box by the arithmetic middle of the range, near the top of a log axis).
+func TestLogYLabelLeavesNoBand(t *testing.T) {
+	ys := make([]float64, 200)
+	for i := range ys {
+		ys[i] = 3 * math.Exp(-float64(i)/15) // five decades
+	}
+	top := func(f *Figure) float64 {
+		svg, err := f.SVG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svgTextY(t, svg, "1") // the highest labelled tick
+	}
+	plain := top(Line("loss", S("train", ys)).LogY())
+	labelled := top(Line("loss", S("train", ys)).LogY().Labels("step", "cross-entropy loss"))
+	if math.Abs(plain-labelled) > 2 {
+		t.Errorf("the tick \"1\" sits at y %.1f with a y label and %.1f without: the label pushed the plot down", labelled, plain)
+	}
+	hist := make([]float64, 500)
+	for i := range hist {
+		hist[i] = float64(i % 37)
+	}
+	if err := Histogram("h", hist, 20).LogY().Labels("value", "count").Err(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestColorBarLabels(t *testing.T) {
+	m := [][]float64{{0.2, 0.8}, {0.6, 0.4}}
+	for _, tc := range []struct {
+		f    *Figure
+		want string
+	}{
+		{Heatmap("counts", m, nil, nil).ColorLabel("count"), "count"},
+		{Attention("attention", m, []string{"a", "b"}), "attention weight"},
+		{Landscape("bowl", func(x, y float64) float64 { return x*x + y*y }, -1, 1, -1, 1), "loss"},
+	} {
+		svg, err := tc.f.SVG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if texts := checkSVG(t, tc.f.Title(), svg); !containsText(texts, tc.want) {
+			t.Errorf("%s: no colour bar label %q in %q", tc.f.Title(), tc.want, texts)
+		}
+	}
+	if err := Line("x", S("y", []float64{1, 2})).ColorLabel("z").Err(); err == nil || !strings.Contains(err.Error(), "does not apply") {
+		t.Errorf("ColorLabel on a line chart: %v", err)
+	}
+}
+
+// TestSymmetricSurfaces: a bowl and a circular decision boundary render. gonum's contour tracing
+// allocated without bound on the bowl x²+y²; the level lines are drawn cell by cell now.
+func TestSymmetricSurfaces(t *testing.T) {
+	bowl := Landscape("bowl", func(x, y float64) float64 { return x*x + y*y }, -1, 1, -1, 1)
+	if _, err := bowl.PNG(); err != nil {
+		t.Fatal(err)
+	}
+	var pts [][]float64
+	var cls []int
+	for i := 0; i < 40; i++ {
+		a := float64(i) * 0.157
+		r := 0.5 + float64(i%2)
+		pts = append(pts, []float64{r * math.Cos(a), r * math.Sin(a)})
+		cls = append(cls, i%2)
+	}
+	circle := Scatter("circle", pts, cls).Boundary(func(x, y float64) float64 { return x*x + y*y - 1 })
+	if _, err := circle.PNG(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -48,19 +48,21 @@ type Figure struct {
 	body  body
 	err   error
 
-	w, h      float64 // inches; 0 means the kind's default
-	dpi       int
-	xlabel    string
-	ylabel    string
-	logY      bool
-	smooth    int
-	xRange    *[2]float64
-	yRange    *[2]float64
-	colors    *[2]float64
-	annot     bool
-	diverging bool
-	classes   []string
-	scale     float64 // font scale; 0 means 1 (set for panels)
+	w, h       float64 // inches; 0 means the kind's default
+	dpi        int
+	xlabel     string
+	ylabel     string
+	logY       bool
+	logX       bool
+	smooth     int
+	xRange     *[2]float64
+	yRange     *[2]float64
+	colors     *[2]float64
+	annot      bool
+	diverging  bool
+	classes    []string
+	scale      float64 // font scale; 0 means 1 (set for panels)
+	colorLabel string  // what a colour bar measures; empty draws none
 }
 
 // body is the kind-specific part of a figure.
@@ -139,6 +141,16 @@ func (f *Figure) LogY() *Figure {
 		return f
 	}
 	return f.notFor("LogY")
+}
+
+// LogX draws the x axis of a line chart on a log scale, for quantities that span orders of magnitude
+// (parameters against width, compute against model size). All x values must then be positive.
+func (f *Figure) LogX() *Figure {
+	if _, ok := f.body.(*lineBody); !ok {
+		return f.notFor("LogX")
+	}
+	f.logX = true
+	return f
 }
 
 // Smooth draws each series of a line chart as a centred moving average over
@@ -221,6 +233,18 @@ func (f *Figure) Annotate() *Figure {
 	}
 	f.annot = true
 	return f
+}
+
+// ColorLabel names what the colours of a heatmap, attention grid or loss landscape measure ("attention
+// weight", "count", "loss"); it is written along the colour bar. Attention figures say "attention
+// weight" and landscapes "loss" unless told otherwise.
+func (f *Figure) ColorLabel(text string) *Figure {
+	switch f.body.(type) {
+	case *heatBody, *attnBody, *landBody:
+		f.colorLabel = text
+		return f
+	}
+	return f.notFor("ColorLabel")
 }
 
 func (f *Figure) notFor(method string) *Figure {

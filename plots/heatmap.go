@@ -341,8 +341,16 @@ func annotations(g grid, cm palette.ColorMap, cellW, cellH float64, scale float6
 
 // colorBar draws a vertical colour bar for cm at the right edge of c,
 // spanning the vertical extent [bottom, top] of a data area.
-func colorBar(c draw.Canvas, top, bottom vg.Length, cm palette.ColorMap, scale float64) {
+func colorBar(c draw.Canvas, top, bottom vg.Length, cm palette.ColorMap, scale float64, label string) {
 	lo, hi := cm.Min(), cm.Max()
+	if label != "" {
+		// The label reads upwards along the bar's right edge; the bar moves left to make room.
+		sty := textStyle(vg.Length(10*scale), false)
+		sty.Rotation = math.Pi / 2
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
+		c.FillText(sty, vg.Point{X: c.Max.X, Y: (top + bottom) / 2}, label)
+		c.Max.X -= textStyle(vg.Length(10*scale), false).Height(label) + vg.Length(4*scale)
+	}
 	cb := newPlot("", "", "", scale)
 	cb.HideX()
 	cb.Y.Tick.Length = vg.Length(3 * scale)
@@ -372,11 +380,14 @@ func colorBar(c draw.Canvas, top, bottom vg.Length, cm palette.ColorMap, scale f
 }
 
 // colorBarWidth is the horizontal room reserved for a colour bar.
-func colorBarWidth(lo, hi float64, scale float64) vg.Length {
+func colorBarWidth(lo, hi float64, scale float64, label string) vg.Length {
 	cb := newPlot("", "", "", scale)
 	w := vg.Length(0)
 	for _, t := range (niceTicks{}).Ticks(lo, hi) {
 		w = max(w, cb.Y.Tick.Label.Width(t.Label))
+	}
+	if label != "" {
+		w += textStyle(vg.Length(10*scale), false).Height(label) + vg.Length(4*scale)
 	}
 	return w + vg.Length(30*scale)
 }
@@ -385,7 +396,7 @@ func (b *heatBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	scale := f.fontScale()
 	lo, hi := b.g.minMax()
 	lo, hi = f.colorRange(lo, hi)
-	cbw := colorBarWidth(lo, hi, scale)
+	cbw := colorBarWidth(lo, hi, scale, f.colorLabel)
 	main := c
 	main.Max.X -= cbw + vg.Length(10*scale)
 	p := newPlot(f.title, f.xlabel, f.ylabel, scale)
@@ -425,7 +436,7 @@ func (b *heatBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	p.Draw(main)
 	cbc := c
 	cbc.Max.X = main.Max.X + cbw + vg.Length(10*scale)
-	colorBar(cbc, dc.Max.Y, dc.Min.Y, cm, scale)
+	colorBar(cbc, dc.Max.Y, dc.Min.Y, cm, scale, f.colorLabel)
 	return nil
 }
 

@@ -125,7 +125,7 @@ func (b *histBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	if f.yRange != nil {
 		p.Y.Min, p.Y.Max = f.yRange[0], f.yRange[1]
 	}
-	p.Draw(c)
+	c = drawPlot(p, c)
 	if len(entries) > 1 {
 		drawLegend(p, c, entries, pts, scale)
 	}

@@ -3,9 +3,9 @@ package plots
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"sort"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -39,7 +39,9 @@ func Landscape(title string, f func(x, y float64) float64, xmin, xmax, ymin, yma
 		return newFigure(title, b, err)
 	}
 	b.g = g
-	return newFigure(title, b, nil)
+	fig := newFigure(title, b, nil)
+	fig.colorLabel = "loss"
+	return fig
 }
 
 // Path draws a trajectory over a loss landscape, e.g. the parameters
@@ -80,7 +82,7 @@ func (b *landBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	scale := f.fontScale()
 	lo, hi := b.g.minMax()
 	lo, hi = f.colorRange(lo, hi)
-	cbw := colorBarWidth(lo, hi, scale)
+	cbw := colorBarWidth(lo, hi, scale, f.colorLabel)
 	main := c
 	main.Max.X -= cbw + vg.Length(10*scale)
 	p := newPlot(f.title, f.xlabel, f.ylabel, scale)
@@ -88,20 +90,26 @@ func (b *landBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	cm := f.colorMap(lo, hi)
 	p.Add(heatLayer(b.g, cm))
 	// Contour levels at quantiles of the surface show detail both near the
-	// minimum and on the steep walls.
+	// minimum and on the steep walls. Each level lies halfway between two
+	// distinct values of the grid, never on one: gonum's contour tracing
+	// degenerates on a level that passes exactly through grid points (a
+	// symmetric bowl such as x²+y² made it allocate without bound).
 	zs := append([]float64(nil), b.g.z...)
 	sort.Float64s(zs)
 	var levels []float64
 	for _, q := range []float64{0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
-		v := zs[int(q*float64(len(zs)-1))]
+		k := int(q * float64(len(zs)-1))
+		next := sort.SearchFloat64s(zs, math.Nextafter(zs[k], math.Inf(1)))
+		if next >= len(zs) {
+			continue
+		}
+		v := (zs[k] + zs[next]) / 2
 		if len(levels) == 0 || v > levels[len(levels)-1] {
 			levels = append(levels, v)
 		}
 	}
 	if len(levels) > 0 && zs[0] < zs[len(zs)-1] {
-		ct := plotter.NewContour(b.g, levels, nil)
-		ct.LineStyles = []draw.LineStyle{{Color: color.NRGBA{0xFF, 0xFF, 0xFF, 0x70}, Width: vg.Points(0.7)}}
-		p.Add(noGlyphs{stableContour{ct}})
+		p.Add(contourLines{g: b.g, levels: levels, style: draw.LineStyle{Color: color.NRGBA{0xFF, 0xFF, 0xFF, 0x70}, Width: vg.Points(0.7)}})
 	}
 	var entries []legendEntry
 	var pts [][2]float64
@@ -137,7 +145,7 @@ func (b *landBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	if len(entries) > 0 {
 		drawLegend(p, main, entries, pts, scale)
 	}
-	colorBar(c, dc.Max.Y, dc.Min.Y, cm, scale)
+	colorBar(c, dc.Max.Y, dc.Min.Y, cm, scale, f.colorLabel)
 	return nil
 }
 
@@ -163,19 +171,4 @@ func (l legendLine) Thumbnail(c *draw.Canvas) {
 	y := c.Center().Y
 	c.StrokeLine2(draw.LineStyle{Color: color.NRGBA{0, 0, 0, 0x90}, Width: vg.Points(3.2)}, c.Min.X, y, c.Max.X, y)
 	c.StrokeLine2(draw.LineStyle{Color: l.col, Width: vg.Points(1.6)}, c.Min.X, y, c.Max.X, y)
-}
-
-// stableContour draws a gonum Contour with its strokes in a fixed order.
-// gonum assembles contour paths by iterating over maps, so the order of
-// strokes (and hence SVG bytes and anti-aliased PNG pixels where paths
-// touch) changes from run to run; recording the strokes and sorting them
-// restores deterministic output.
-type stableContour struct{ *plotter.Contour }
-
-func (s stableContour) Plot(c draw.Canvas, p *plot.Plot) {
-	rec := &strokeRecorder{Canvas: c.Canvas}
-	rc := c
-	rc.Canvas = rec
-	s.Contour.Plot(rc, p)
-	rec.flush()
 }

@@ -177,6 +177,17 @@ func (b *lineBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
 	}
+	if f.logX {
+		for _, s := range b.series {
+			for _, x := range s.X {
+				if x <= 0 {
+					return fmt.Errorf("log-x needs positive values, series %q has x=%v", s.Name, x)
+				}
+			}
+		}
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+	}
 	if f.xRange != nil {
 		p.X.Min, p.X.Max = f.xRange[0], f.xRange[1]
 	}
@@ -186,11 +197,35 @@ func (b *lineBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 			return fmt.Errorf("log-y needs a positive YRange, got min %v", p.Y.Min)
 		}
 	}
-	p.Draw(c)
+	c = drawPlot(p, c)
 	if len(entries) > 1 {
 		drawLegend(p, c, entries, pts, f.fontScale())
 	}
 	return nil
+}
+
+// drawPlot draws p on c and returns the canvas it drew the axes in. On a log-scaled y axis gonum places
+// the y label's glyph box at the arithmetic middle of the range, which on a log axis is near the top, and
+// pads the plot below the title to make room for it: a blank band. There the label is drawn here instead,
+// centred on the data area, in the space gonum would have given it.
+func drawPlot(p *plot.Plot, c draw.Canvas) draw.Canvas {
+	if _, log := p.Y.Scale.(plot.LogScale); !log || p.Y.Label.Text == "" {
+		p.Draw(c)
+		return c
+	}
+	lbl := p.Y.Label
+	p.Y.Label.Text = ""
+	room := lbl.TextStyle.Height(lbl.Text) + lbl.Padding
+	inner := c
+	inner.Min.X += room
+	p.Draw(inner)
+	dc := p.DataCanvas(inner)
+	sty := lbl.TextStyle
+	sty.Rotation = math.Pi / 2
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+	c.FillText(sty, vg.Point{X: c.Min.X, Y: (dc.Min.Y + dc.Max.Y) / 2}, lbl.Text)
+	p.Y.Label = lbl
+	return inner
 }
 
 // xys pairs xs and ys for gonum.
@@ -408,7 +443,7 @@ func (b *funcBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 			p.Y.Min, p.Y.Max = ymin-pad, ymax+pad
 		}
 	}
-	p.Draw(c)
+	c = drawPlot(p, c)
 	if len(entries) > 1 {
 		drawLegend(p, c, entries, pts, f.fontScale())
 	}

@@ -121,7 +121,9 @@ func Attention(title string, weights any, tokens []string) *Figure {
 		return newFigure(title, b, fmt.Errorf("%d tokens for %d×%d attention matrices", len(tokens), r, r))
 	}
 	b.data, b.tokens = a.data, tokens
-	return newFigure(title, b, nil)
+	f := newFigure(title, b, nil)
+	f.colorLabel = "attention weight"
+	return f
 }
 
 func (*attnBody) kind() string { return "attention grid" }
@@ -160,7 +162,7 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	}
 	lo, hi = f.colorRange(lo, hi)
 	cm := f.colorMap(lo, hi)
-	cbw := colorBarWidth(lo, hi, scale)
+	cbw := colorBarWidth(lo, hi, scale, f.colorLabel)
 	main := c
 	main.Max.X -= cbw + vg.Length(8*scale)
 
@@ -198,7 +200,7 @@ func (b *attnBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 	}
 	cbc := c
 	cbc.Max.X = main.Max.X + cbw + vg.Length(8*scale)
-	colorBar(cbc, top, bottom, cm, scale)
+	colorBar(cbc, top, bottom, cm, scale, f.colorLabel)
 	return nil
 }
 

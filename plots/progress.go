@@ -117,6 +117,11 @@ var termState = struct {
 	last map[string]time.Time
 }{last: map[string]time.Time{}}
 
+// FileName turns a figure's title into a file name without extension, as charts are saved from the
+// terminal: "Training loss" → "training-loss" (letters and digits, dashes between words, at most 60
+// bytes; "progress" for a title with neither).
+func FileName(title string) string { return slug(title) }
+
 // slug turns a title into a file name: "Training loss" → "training-loss".
 func slug(s string) string {
 	var b strings.Builder

@@ -263,9 +263,7 @@ func (b *scatterBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 			hm.Rasterized = true
 			p.Add(noGlyphs{hm})
 			if lo < level && hi > level {
-				ct := plotter.NewContour(b.bnd, []float64{level}, nil)
-				ct.LineStyles = []draw.LineStyle{{Color: color.NRGBA{0x33, 0x33, 0x33, 0xFF}, Width: vg.Points(1.6)}}
-				p.Add(noGlyphs{stableContour{ct}})
+				p.Add(contourLines{g: b.bnd, levels: []float64{level}, style: draw.LineStyle{Color: color.NRGBA{0x33, 0x33, 0x33, 0xFF}, Width: vg.Points(1.6)}})
 			}
 		} else {
 			pal := make(listPalette, b.k)
@@ -290,9 +288,7 @@ func (b *scatterBody) draw(f *Figure, c draw.Canvas, vector bool) error {
 				if n == 0 || n == len(ind.z) {
 					continue
 				}
-				ct := plotter.NewContour(ind, []float64{0.5}, nil)
-				ct.LineStyles = []draw.LineStyle{{Color: color.NRGBA{0x33, 0x33, 0x33, 0xFF}, Width: vg.Points(1.2)}}
-				p.Add(noGlyphs{stableContour{ct}})
+				p.Add(contourLines{g: ind, levels: []float64{0.5}, style: draw.LineStyle{Color: color.NRGBA{0x33, 0x33, 0x33, 0xFF}, Width: vg.Points(1.2)}})
 			}
 		}
 	} else {

@@ -73,6 +73,9 @@ img := image.NewGray(image.Rect(0, 0, 4, 4))
 img
 
 // %%
+plots.Line("Squares, 1 to 3", plots.S("x²", []float64{1, 4, 9}))
+
+// %%
 display.Quick()
 `
 
@@ -85,7 +88,9 @@ func TestLesson(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errb.String())
 	}
-	for _, want := range []string{"# Squares", "sum of squares 14", "[image: " + filepath.Join(outDir, "image-001.png") + "]", "true"} {
+	// An image is saved by number; a figure by number and title.
+	for _, want := range []string{"# Squares", "sum of squares 14", "[image: " + filepath.Join(outDir, "image-001.png") + "]",
+		"[image: " + filepath.Join(outDir, "002-squares-1-to-3.png") + "]", "true"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -41,7 +42,15 @@ func (s *Session) toFiles(b MIMEBundle) MIMEBundle {
 	if err := os.MkdirAll(s.opts.ImageDir, 0o755); err != nil {
 		return MIMEBundle{display.MIMEText: text + " (cannot save the image: " + err.Error() + ")"}
 	}
-	path := filepath.Join(s.opts.ImageDir, fmt.Sprintf("image-%03d%s", n, ext))
+	// A figure is saved under its number and title (006-where-the-word-it-looks.png), so the files say
+	// what they show and sort in the order they were made; other images are image-NNN.
+	name := fmt.Sprintf("image-%03d%s", n, ext)
+	if t, ok := strings.CutPrefix(text, "Figure: "); ok {
+		if i := strings.LastIndex(t, " ("); i > 0 {
+			name = fmt.Sprintf("%03d-%s%s", n, plots.FileName(t[:i]), ext)
+		}
+	}
+	path := filepath.Join(s.opts.ImageDir, name)
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		return MIMEBundle{display.MIMEText: text + " (cannot save the image: " + err.Error() + ")"}
 	}
