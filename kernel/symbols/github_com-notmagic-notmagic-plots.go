@@ -18,6 +18,7 @@ func init() {
 		"DefaultDPI":     reflect.ValueOf(constant.MakeFromLiteral("192", token.INT, 0)),
 		"DefaultHeight":  reflect.ValueOf(constant.MakeFromLiteral("4", token.FLOAT, 0)),
 		"DefaultWidth":   reflect.ValueOf(constant.MakeFromLiteral("6.4000000000000000000867361737988403547205962240695953369140625", token.FLOAT, 0)),
+		"FileName":       reflect.ValueOf(plots.FileName),
 		"Func":           reflect.ValueOf(plots.Func),
 		"Gallery":        reflect.ValueOf(plots.Gallery),
 		"GalleryFigures": reflect.ValueOf(plots.GalleryFigures),
