@@ -132,3 +132,215 @@ done:
 	MOVQ AX, special+32(FP)
 	VZEROUPPER
 	RET
+
+// Constants of geluAVX2, each repeated in 4 lanes so that it serves as a 256-bit memory operand.
+DATA gelu2<>+0(SB)/8, $0x3fe0000000000000 // half
+DATA gelu2<>+8(SB)/8, $0x3fe0000000000000
+DATA gelu2<>+16(SB)/8, $0x3fe0000000000000
+DATA gelu2<>+24(SB)/8, $0x3fe0000000000000
+DATA gelu2<>+32(SB)/8, $0x3ff0000000000000 // one
+DATA gelu2<>+40(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+48(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+56(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+64(SB)/8, $0xbfe0000000000000 // mhalf
+DATA gelu2<>+72(SB)/8, $0xbfe0000000000000
+DATA gelu2<>+80(SB)/8, $0xbfe0000000000000
+DATA gelu2<>+88(SB)/8, $0xbfe0000000000000
+DATA gelu2<>+96(SB)/8, $0xc086200000000000 // expmin
+DATA gelu2<>+104(SB)/8, $0xc086200000000000
+DATA gelu2<>+112(SB)/8, $0xc086200000000000
+DATA gelu2<>+120(SB)/8, $0xc086200000000000
+DATA gelu2<>+128(SB)/8, $0x3ff71547652b82fe // log2e
+DATA gelu2<>+136(SB)/8, $0x3ff71547652b82fe
+DATA gelu2<>+144(SB)/8, $0x3ff71547652b82fe
+DATA gelu2<>+152(SB)/8, $0x3ff71547652b82fe
+DATA gelu2<>+160(SB)/8, $0x3fe62e42fee00000 // ln2hi
+DATA gelu2<>+168(SB)/8, $0x3fe62e42fee00000
+DATA gelu2<>+176(SB)/8, $0x3fe62e42fee00000
+DATA gelu2<>+184(SB)/8, $0x3fe62e42fee00000
+DATA gelu2<>+192(SB)/8, $0x3dea39ef00000000 // ln2lo
+DATA gelu2<>+200(SB)/8, $0x3dea39ef00000000
+DATA gelu2<>+208(SB)/8, $0x3dea39ef00000000
+DATA gelu2<>+216(SB)/8, $0x3dea39ef00000000
+DATA gelu2<>+224(SB)/8, $0x3fd9884533d43651 // invsqrt2pi
+DATA gelu2<>+232(SB)/8, $0x3fd9884533d43651
+DATA gelu2<>+240(SB)/8, $0x3fd9884533d43651
+DATA gelu2<>+248(SB)/8, $0x3fd9884533d43651
+DATA gelu2<>+256(SB)/8, $0x3fd6a09e667f3bcc // halfinvsqrt2
+DATA gelu2<>+264(SB)/8, $0x3fd6a09e667f3bcc
+DATA gelu2<>+272(SB)/8, $0x3fd6a09e667f3bcc
+DATA gelu2<>+280(SB)/8, $0x3fd6a09e667f3bcc
+DATA gelu2<>+288(SB)/8, $0x4024000000000000 // ten
+DATA gelu2<>+296(SB)/8, $0x4024000000000000
+DATA gelu2<>+304(SB)/8, $0x4024000000000000
+DATA gelu2<>+312(SB)/8, $0x4024000000000000
+DATA gelu2<>+320(SB)/8, $0x3efa01a01a01a01a // e8
+DATA gelu2<>+328(SB)/8, $0x3efa01a01a01a01a
+DATA gelu2<>+336(SB)/8, $0x3efa01a01a01a01a
+DATA gelu2<>+344(SB)/8, $0x3efa01a01a01a01a
+DATA gelu2<>+352(SB)/8, $0x3f2a01a01a01a01a // e7
+DATA gelu2<>+360(SB)/8, $0x3f2a01a01a01a01a
+DATA gelu2<>+368(SB)/8, $0x3f2a01a01a01a01a
+DATA gelu2<>+376(SB)/8, $0x3f2a01a01a01a01a
+DATA gelu2<>+384(SB)/8, $0x3f56c16c16c16c17 // e6
+DATA gelu2<>+392(SB)/8, $0x3f56c16c16c16c17
+DATA gelu2<>+400(SB)/8, $0x3f56c16c16c16c17
+DATA gelu2<>+408(SB)/8, $0x3f56c16c16c16c17
+DATA gelu2<>+416(SB)/8, $0x3f81111111111111 // e5
+DATA gelu2<>+424(SB)/8, $0x3f81111111111111
+DATA gelu2<>+432(SB)/8, $0x3f81111111111111
+DATA gelu2<>+440(SB)/8, $0x3f81111111111111
+DATA gelu2<>+448(SB)/8, $0x3fa5555555555555 // e4
+DATA gelu2<>+456(SB)/8, $0x3fa5555555555555
+DATA gelu2<>+464(SB)/8, $0x3fa5555555555555
+DATA gelu2<>+472(SB)/8, $0x3fa5555555555555
+DATA gelu2<>+480(SB)/8, $0x3fc5555555555555 // e3
+DATA gelu2<>+488(SB)/8, $0x3fc5555555555555
+DATA gelu2<>+496(SB)/8, $0x3fc5555555555555
+DATA gelu2<>+504(SB)/8, $0x3fc5555555555555
+DATA gelu2<>+512(SB)/8, $0x3fe0000000000000 // e2
+DATA gelu2<>+520(SB)/8, $0x3fe0000000000000
+DATA gelu2<>+528(SB)/8, $0x3fe0000000000000
+DATA gelu2<>+536(SB)/8, $0x3fe0000000000000
+DATA gelu2<>+544(SB)/8, $0x3ff0000000000000 // e1
+DATA gelu2<>+552(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+560(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+568(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+576(SB)/8, $0x3ff0000000000000 // e0
+DATA gelu2<>+584(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+592(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+600(SB)/8, $0x3ff0000000000000
+DATA gelu2<>+608(SB)/8, $0x3fc5df28af76a5a4 // q0
+DATA gelu2<>+616(SB)/8, $0x3fc5df28af76a5a4
+DATA gelu2<>+624(SB)/8, $0x3fc5df28af76a5a4
+DATA gelu2<>+632(SB)/8, $0x3fc5df28af76a5a4
+DATA gelu2<>+640(SB)/8, $0xbfea4f123185defd // q1
+DATA gelu2<>+648(SB)/8, $0xbfea4f123185defd
+DATA gelu2<>+656(SB)/8, $0xbfea4f123185defd
+DATA gelu2<>+664(SB)/8, $0xbfea4f123185defd
+DATA gelu2<>+672(SB)/8, $0x3ff7d0f60453a1be // q2
+DATA gelu2<>+680(SB)/8, $0x3ff7d0f60453a1be
+DATA gelu2<>+688(SB)/8, $0x3ff7d0f60453a1be
+DATA gelu2<>+696(SB)/8, $0x3ff7d0f60453a1be
+DATA gelu2<>+704(SB)/8, $0xbff229cba6063980 // q3
+DATA gelu2<>+712(SB)/8, $0xbff229cba6063980
+DATA gelu2<>+720(SB)/8, $0xbff229cba6063980
+DATA gelu2<>+728(SB)/8, $0xbff229cba6063980
+DATA gelu2<>+736(SB)/8, $0x3fd1d8f976231ce6 // q4
+DATA gelu2<>+744(SB)/8, $0x3fd1d8f976231ce6
+DATA gelu2<>+752(SB)/8, $0x3fd1d8f976231ce6
+DATA gelu2<>+760(SB)/8, $0x3fd1d8f976231ce6
+DATA gelu2<>+768(SB)/8, $0xbfc7d84982aaeaa5 // q5
+DATA gelu2<>+776(SB)/8, $0xbfc7d84982aaeaa5
+DATA gelu2<>+784(SB)/8, $0xbfc7d84982aaeaa5
+DATA gelu2<>+792(SB)/8, $0xbfc7d84982aaeaa5
+DATA gelu2<>+800(SB)/8, $0x3fb8c6d917dec3f0 // q6
+DATA gelu2<>+808(SB)/8, $0x3fb8c6d917dec3f0
+DATA gelu2<>+816(SB)/8, $0x3fb8c6d917dec3f0
+DATA gelu2<>+824(SB)/8, $0x3fb8c6d917dec3f0
+DATA gelu2<>+832(SB)/8, $0x3fd7f11f677960ea // q7
+DATA gelu2<>+840(SB)/8, $0x3fd7f11f677960ea
+DATA gelu2<>+848(SB)/8, $0x3fd7f11f677960ea
+DATA gelu2<>+856(SB)/8, $0x3fd7f11f677960ea
+DATA gelu2<>+864(SB)/8, $0x3ff00018d48d3588 // q8
+DATA gelu2<>+872(SB)/8, $0x3ff00018d48d3588
+DATA gelu2<>+880(SB)/8, $0x3ff00018d48d3588
+DATA gelu2<>+888(SB)/8, $0x3ff00018d48d3588
+DATA gelu2<>+896(SB)/8, $0xbff43f89c0889bc5 // q9
+DATA gelu2<>+904(SB)/8, $0xbff43f89c0889bc5
+DATA gelu2<>+912(SB)/8, $0xbff43f89c0889bc5
+DATA gelu2<>+920(SB)/8, $0xbff43f89c0889bc5
+DATA gelu2<>+928(SB)/8, $0x7fffffffffffffff // abs
+DATA gelu2<>+936(SB)/8, $0x7fffffffffffffff
+DATA gelu2<>+944(SB)/8, $0x7fffffffffffffff
+DATA gelu2<>+952(SB)/8, $0x7fffffffffffffff
+DATA gelu2<>+960(SB)/8, $0x43380000000003ff // magic
+DATA gelu2<>+968(SB)/8, $0x43380000000003ff
+DATA gelu2<>+976(SB)/8, $0x43380000000003ff
+DATA gelu2<>+984(SB)/8, $0x43380000000003ff
+GLOBL gelu2<>(SB), RODATA|NOPTR, $992
+
+// EXP2 is EXP for 4 lanes of AVX2: the same reduction and polynomial, with 2ⁿ made by adding a magic
+// constant (1.5·2⁵² + 1023) to n and shifting the low bits into the exponent field, then multiplied in.
+#define EXP2(in, out, n, r) \
+	VMAXPD gelu2<>+96(SB), in, in; \
+	VMULPD gelu2<>+128(SB), in, n; \
+	VROUNDPD $0, n, n; \
+	VMOVAPD in, r; \
+	VFNMADD231PD gelu2<>+160(SB), n, r; \
+	VFNMADD231PD gelu2<>+192(SB), n, r; \
+	VMOVUPD gelu2<>+320(SB), out; \
+	VFMADD213PD gelu2<>+352(SB), r, out; \
+	VFMADD213PD gelu2<>+384(SB), r, out; \
+	VFMADD213PD gelu2<>+416(SB), r, out; \
+	VFMADD213PD gelu2<>+448(SB), r, out; \
+	VFMADD213PD gelu2<>+480(SB), r, out; \
+	VFMADD213PD gelu2<>+512(SB), r, out; \
+	VFMADD213PD gelu2<>+544(SB), r, out; \
+	VFMADD213PD gelu2<>+576(SB), r, out; \
+	VADDPD gelu2<>+960(SB), n, n; \
+	VPSLLQ $52, n, n; \
+	VMULPD n, out, out
+
+// func geluAVX2(x, y, d *float32, n int) (special int)
+//
+// geluAVX512 for AVX2 CPUs: n a multiple of 4, 4 values at a time in float64, the same formulas and
+// constants; special is non-zero when some |x| > 10 or is NaN.
+TEXT ·geluAVX2(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ n+24(FP), CX
+	VXORPD Y15, Y15, Y15    // lanes that need the scalar path
+	SHRQ $2, CX
+	JZ done2
+
+loop2:
+	VCVTPS2PD (SI), Y0      // x
+	VANDPD gelu2<>+928(SB), Y0, Y1  // |x|
+	VCMPPD $6, gelu2<>+288(SB), Y1, Y2 // !(|x| ≤ 10): large or NaN
+	VORPD Y2, Y15, Y15
+	VMULPD Y0, Y0, Y2
+	VMULPD gelu2<>+64(SB), Y2, Y2 // −x²/2
+	EXP2(Y2, Y3, Y4, Y5)    // E = e^(−x²/2)
+	VMULPD gelu2<>+256(SB), Y1, Y6
+	VADDPD gelu2<>+32(SB), Y6, Y6
+	VMOVUPD gelu2<>+32(SB), Y7
+	VDIVPD Y6, Y7, Y7       // t = 1/(1 + z/2), z = |x|/√2
+	VMOVUPD gelu2<>+608(SB), Y8
+	VFMADD213PD gelu2<>+640(SB), Y7, Y8
+	VFMADD213PD gelu2<>+672(SB), Y7, Y8
+	VFMADD213PD gelu2<>+704(SB), Y7, Y8
+	VFMADD213PD gelu2<>+736(SB), Y7, Y8
+	VFMADD213PD gelu2<>+768(SB), Y7, Y8
+	VFMADD213PD gelu2<>+800(SB), Y7, Y8
+	VFMADD213PD gelu2<>+832(SB), Y7, Y8
+	VFMADD213PD gelu2<>+864(SB), Y7, Y8
+	VFMADD213PD gelu2<>+896(SB), Y7, Y8
+	EXP2(Y8, Y9, Y4, Y5)    // e^Q
+	VMULPD Y3, Y7, Y10
+	VMULPD Y9, Y10, Y10     // erfc(z) = t·E·e^Q
+	VMULPD gelu2<>+0(SB), Y10, Y10 // Φ(−|x|) = erfc(z)/2
+	VMOVUPD gelu2<>+32(SB), Y11
+	VSUBPD Y10, Y11, Y11    // Φ(|x|) = 1 − Φ(−|x|)
+	VXORPD Y12, Y12, Y12
+	VCMPPD $1, Y12, Y0, Y12 // x < 0
+	VBLENDVPD Y12, Y10, Y11, Y11 // Φ(x)
+	VMULPD Y11, Y0, Y13     // y = x·Φ(x)
+	VMULPD gelu2<>+224(SB), Y3, Y14 // φ(x)
+	VFMADD213PD Y11, Y0, Y14 // d = x·φ(x) + Φ(x)
+	VCVTPD2PSY Y13, X13
+	VCVTPD2PSY Y14, X14
+	VMOVUPS X13, (DI)
+	VMOVUPS X14, (DX)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	ADDQ $16, DX
+	DECQ CX
+	JNZ loop2
+
+done2:
+	VMOVMSKPD Y15, AX
+	MOVQ AX, special+32(FP)
+	VZEROUPPER
+	RET
