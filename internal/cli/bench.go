@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"math"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,6 +73,7 @@ func benchGPT(s Streams, args []string) error {
 	fs := newFlags(s, "bench gpt", "usage: notmagic bench gpt --data FILE [flags] (the flags of torch_gpt.py)")
 	var f modelFlags
 	data := fs.String("data", "", "text file to train on (required), e.g. shared/data/tinyshakespeare.txt")
+	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the timed steps (iteration 10 on) to this file")
 	f.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -123,6 +126,13 @@ func benchGPT(s Streams, args []string) error {
 		}
 		if it == f.iters {
 			break
+		}
+		if it == 10 && *profile != "" {
+			stop, err := startCPUProfile(*profile)
+			if err != nil {
+				return err
+			}
+			defer stop()
 		}
 		opt.SetLR(float32(nn.CosineLR(it, f.warmup, f.iters, f.lr, f.minLR)))
 		t0 := time.Now()
@@ -191,4 +201,20 @@ func mean(v []float64) float64 {
 		sum += x
 	}
 	return sum / float64(len(v))
+}
+
+// startCPUProfile starts a pprof CPU profile into path and returns the function that ends it.
+func startCPUProfile(path string) (stop func(), err error) {
+	file, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(file); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		file.Close()
+	}, nil
 }

@@ -53,6 +53,25 @@ func TestBenchGPTOutput(t *testing.T) {
 	}
 }
 
+// TestBenchGPTProfile: --cpuprofile writes a pprof profile of the timed steps; an unwritable path is an
+// error that names the flag.
+func TestBenchGPTProfile(t *testing.T) {
+	var out, errOut bytes.Buffer
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	args := append([]string{"--data", corpusFile(t), "--iters", "30", "--eval-every", "30", "--cpuprofile", prof}, strings.Fields(tiny)...)
+	if err := benchGPT(Streams{Out: &out, Err: &errOut}, args); err != nil {
+		t.Fatal(err, errOut.String())
+	}
+	b, err := os.ReadFile(prof)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b { // pprof profiles are gzip
+		t.Errorf("profile: %d bytes, %v", len(b), err)
+	}
+	args = append([]string{"--data", corpusFile(t), "--iters", "30", "--cpuprofile", "/nonexistent/dir/cpu.pprof"}, strings.Fields(tiny)...)
+	if err := benchGPT(Streams{Out: &out, Err: &errOut}, args); err == nil || !strings.Contains(err.Error(), "--cpuprofile") {
+		t.Errorf("unwritable profile path: %v", err)
+	}
+}
+
 func TestBenchErrors(t *testing.T) {
 	var out, errOut bytes.Buffer
 	for _, args := range [][]string{{}, {"--iters", "5"}, {"--data", "/nonexistent/file"}, {"--data", "x", "stray"}, {"--data", "x", "--batch", "0"}} {
