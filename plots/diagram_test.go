@@ -2,6 +2,7 @@ package plots
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,7 +81,7 @@ func TestComputationGraph(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := f.body.(*graphBody)
-	if want := []int{0, 0, 1, 1, 2, 3}; !equalInts(b.column, want) {
+	if want := []int{0, 0, 1, 1, 2, 3}; !slices.Equal(b.column, want) {
 		t.Errorf("columns %v, want %v (each value right of its inputs, each input just before its first use)", b.column, want)
 	}
 	if s := f.String(); !strings.Contains(s, "6 values, 5 edges") {
@@ -112,18 +113,6 @@ func TestComputationGraph(t *testing.T) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLogYLabelLeavesNoBand: a y label on a log axis must not push the plot down from the title (gonum
