@@ -209,7 +209,9 @@ func runNbclient(t *testing.T, notebooks []string) {
 	script, _ := filepath.Abs(filepath.Join("testdata", "nbclient_lessons.py"))
 	work := filepath.Join(root, "work") // the kernel's working folder: lessons write out/ there
 	os.MkdirAll(work, 0o755)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	// Well inside go test's 10-minute package limit, so that a run that hangs ends with nbclient's output
+	// rather than a goroutine dump. Alone, the course runs in about 30 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, append([]string{script, "notmagic-lessons"}, notebooks...)...)
 	cmd.Dir = work
@@ -233,6 +235,9 @@ func runNbclient(t *testing.T, notebooks []string) {
 		Executed  int
 		Images    int
 		Error     *struct{ Ename, Evalue string }
+		Seconds   float64
+		Slowest   [][2]float64 // seconds, cell index
+		IOPubWait int          `json:"iopub_timeouts"`
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
 		t.Fatalf("nbclient printed no JSON (%v):\n%s\n%s", err, stdout.String(), tail(stderr.String(), 4000))
@@ -249,7 +254,8 @@ func runNbclient(t *testing.T, notebooks []string) {
 		if r.Executed != r.CodeCells || r.Images == 0 {
 			t.Errorf("%s: %d of %d code cells executed, %d images", name, r.Executed, r.CodeCells, r.Images)
 		}
-		t.Logf("%s: %d cells, %d images", name, r.Executed, r.Images)
+		t.Logf("%s: %d cells, %d images, %.1fs (slowest cells [s, index]: %v), %d iopub waits past 4s",
+			name, r.Executed, r.Images, r.Seconds, r.Slowest, r.IOPubWait)
 	}
 }
 
