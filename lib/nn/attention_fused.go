@@ -79,7 +79,14 @@ func (k attentionKernel) run(lo, hi int) {
 
 // softmaxCausalRow replaces row[:i+1] by its softmax and zeroes row[i+1:].
 func softmaxCausalRow(row []float32, i int) {
-	r := row[:i+1]
+	if !softmaxRowSIMD(row[:i+1]) {
+		softmaxRowGo(row[:i+1])
+	}
+	clear(row[i+1:])
+}
+
+// softmaxRowGo replaces r by its softmax, with the exponentials summed in float64.
+func softmaxRowGo(r []float32) {
 	m := r[0]
 	for _, v := range r {
 		m = max(m, v)
@@ -94,7 +101,6 @@ func softmaxCausalRow(row []float32, i int) {
 	for j := range r {
 		r[j] *= inv
 	}
-	clear(row[i+1:])
 }
 
 // CausalAttentionGrad implements FusedAttention: per (batch, head), dP = dY·Vᵀ,

@@ -554,7 +554,16 @@ func (k layerNormKernel) run(lo, hi int) {
 	layerNormRows(k.ys, k.ms, k.rs, k.xs, k.gs, k.bs, lo, hi, k.cols, k.eps)
 }
 
+// layerNormRows normalizes rows [lo, hi): in assembly where there is a kernel for this CPU and width,
+// else in Go.
 func layerNormRows(ys, ms, rs, xs, gs, bs []float32, lo, hi, cols int, eps float32) {
+	if !layerNormRowsSIMD(ys, ms, rs, xs, gs, bs, lo, hi, cols, eps) {
+		layerNormRowsGo(ys, ms, rs, xs, gs, bs, lo, hi, cols, eps)
+	}
+}
+
+// layerNormRowsGo is layerNormRows in Go: the mean and variance summed in float64.
+func layerNormRowsGo(ys, ms, rs, xs, gs, bs []float32, lo, hi, cols int, eps float32) {
 	for r := lo; r < hi; r++ {
 		row, out := xs[r*cols:(r+1)*cols], ys[r*cols:(r+1)*cols]
 		var sum float64
@@ -625,7 +634,16 @@ func (k layerNormGradKernel) run(lo, hi int) {
 	}
 }
 
+// layerNormGradRows adds rows [lo, hi) of LayerNorm's gradient into gx, gg and gb: in assembly where
+// there is a kernel for this CPU and width, else in Go.
 func layerNormGradRows(gx, gg, gb, g, xs, ms, rs, gs []float32, lo, hi, cols int) {
+	if !layerNormGradRowsSIMD(gx, gg, gb, g, xs, ms, rs, gs, lo, hi, cols) {
+		layerNormGradRowsGo(gx, gg, gb, g, xs, ms, rs, gs, lo, hi, cols)
+	}
+}
+
+// layerNormGradRowsGo is layerNormGradRows in Go.
+func layerNormGradRowsGo(gx, gg, gb, g, xs, ms, rs, gs []float32, lo, hi, cols int) {
 	for r := lo; r < hi; r++ {
 		row, gr, xr := xs[r*cols:(r+1)*cols], g[r*cols:(r+1)*cols], gx[r*cols:(r+1)*cols]
 		m, s := ms[r], rs[r]
