@@ -134,18 +134,32 @@ func (k attentionGradKernel) run(lo, hi int) {
 		gemm.Sgemm(false, true, T, T, D, 1, g, C, v, 3*C, 0, ds, T)
 		for i := 0; i < T; i++ {
 			pr, dr := p[i*T:i*T+i+1], ds[i*T:(i+1)*T]
-			var dot float32
-			for j, pv := range pr {
-				dot += pv * dr[j]
-			}
-			for j, pv := range pr {
-				dr[j] = pv * (dr[j] - dot) * k.scale
-			}
+			softmaxGradRow(pr, dr, k.scale)
 			clear(dr[i+1:])
 		}
 		gemm.Sgemm(true, false, T, D, T, 1, p, T, g, C, 1, dv, 3*C)
 		gemm.Sgemm(false, false, T, D, T, 1, ds, T, kk, 3*C, 1, dq, 3*C)
 		gemm.Sgemm(true, false, T, D, T, 1, ds, T, q, 3*C, 1, dk, 3*C)
+	}
+}
+
+// softmaxGradRow sets d = p·(d − Σ p·d)·scale over p's length: in assembly where the CPU and the
+// length allow, else in Go.
+func softmaxGradRow(p, d []float32, scale float32) {
+	if softmaxGradRowSIMD(p, d, scale) {
+		return
+	}
+	softmaxGradRowGo(p, d, scale)
+}
+
+// softmaxGradRowGo is softmaxGradRow in Go.
+func softmaxGradRowGo(p, d []float32, scale float32) {
+	var dot float32
+	for j, pv := range p {
+		dot += pv * d[j]
+	}
+	for j, pv := range p {
+		d[j] = pv * (d[j] - dot) * scale
 	}
 }
 

@@ -41,3 +41,19 @@ func softmaxRowSIMD(r []float32) bool {
 	}
 	return true
 }
+
+// softmaxGradRowAVX2 sets d = p·(d − Σ p·d)·scale for n values.
+//
+//go:noescape
+func softmaxGradRowAVX2(p, d *float32, n int, scale float32)
+
+// softmaxGradRowSIMD sets d = p·(d − Σ p·d)·scale in assembly where the CPU has AVX2 (as
+// NOTMAGIC_KERNELS allows) and the row holds at least 8 values, and reports whether it did.
+func softmaxGradRowSIMD(p, d []float32, scale float32) bool {
+	n := len(p)
+	if n < 8 || !isa.Allows(isa.AVX2) {
+		return false
+	}
+	softmaxGradRowAVX2(&p[0], &d[:n][0], n, scale)
+	return true
+}

@@ -134,3 +134,71 @@ scaleloop:
 scaledone:
 	VZEROUPPER
 	RET
+
+// func softmaxGradRowAVX2(p, d *float32, n int, scale float32)
+//
+// The softmax gradient for one row of n values, in place: d = p·(d − Σ p·d)·scale, 8 at a time and the
+// last n mod 8 one at a time; the sum runs over 8 float32 lanes, then the rest in order.
+TEXT ·softmaxGradRowAVX2(SB), NOSPLIT, $0-28
+	MOVQ p+0(FP), SI
+	MOVQ d+8(FP), DI
+	MOVQ n+16(FP), CX
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	SHLQ $2, CX              // bytes in the row
+	SHLQ $2, DX              // bytes in whole blocks of 8
+	VBROADCASTSS scale+24(FP), Y15
+	VXORPS Y0, Y0, Y0
+	XORQ AX, AX
+
+dotloop:
+	CMPQ AX, DX
+	JAE dotsum
+	VMOVUPS (SI)(AX*1), Y1
+	VFMADD231PS (DI)(AX*1), Y1, Y0
+	ADDQ $32, AX
+	JMP dotloop
+
+dotsum:
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VHADDPS X0, X0, X0
+	VHADDPS X0, X0, X0
+
+dottail:
+	CMPQ AX, CX
+	JAE dotdone
+	VMOVSS (SI)(AX*1), X1
+	VFMADD231SS (DI)(AX*1), X1, X0
+	ADDQ $4, AX
+	JMP dottail
+
+dotdone:
+	VBROADCASTSS X0, Y0      // Σ p·d
+	XORQ AX, AX
+
+gradloop:
+	CMPQ AX, DX
+	JAE gradtail
+	VMOVUPS (DI)(AX*1), Y1
+	VSUBPS Y0, Y1, Y1
+	VMULPS (SI)(AX*1), Y1, Y1
+	VMULPS Y15, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*1)
+	ADDQ $32, AX
+	JMP gradloop
+
+gradtail:
+	CMPQ AX, CX
+	JAE graddone
+	VMOVSS (DI)(AX*1), X1
+	VSUBSS X0, X1, X1
+	VMULSS (SI)(AX*1), X1, X1
+	VMULSS X15, X1, X1
+	VMOVSS X1, (DI)(AX*1)
+	ADDQ $4, AX
+	JMP gradtail
+
+graddone:
+	VZEROUPPER
+	RET

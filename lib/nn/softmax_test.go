@@ -41,3 +41,26 @@ func testSoftmaxRowMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxGradRowMatchesGo holds the row softmax gradient as the CPU backend runs it to the Go loop
+// at lengths around the 8-wide blocks. Tolerance: 1e-6 relative to the row's largest |d| (the sum
+// Σ p·d runs over 8 float32 lanes instead of one, with fused multiply-adds).
+func TestSoftmaxGradRowMatchesGo(t *testing.T) { forEachFamily(t, testSoftmaxGradRowMatchesGo) }
+
+func testSoftmaxGradRowMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 17))
+	for _, n := range []int{1, 7, 8, 9, 16, 24, 63, 64, 128, 256} {
+		p := randSlice(r, n, 0, 3)
+		softmaxRowGo(p)
+		d1 := randSlice(r, n, 0, 1)
+		d2 := append([]float32(nil), d1...)
+		softmaxGradRow(p, d1, 0.125)
+		softmaxGradRowGo(p, d2, 0.125)
+		scale := float32(max(1e-3, maxAbs(d2)))
+		for i := range d1 {
+			if d := math.Abs(float64(d1[i] - d2[i])); d > 1e-6*float64(scale) || math.IsNaN(float64(d1[i])) {
+				t.Fatalf("n=%d: d[%d] = %v, the Go loop gives %v", n, i, d1[i], d2[i])
+			}
+		}
+	}
+}
