@@ -76,6 +76,9 @@ var axpySlot axpyKernel
 
 func (k axpyKernel) run(lo, hi int) {
 	d, s := k.d[lo:hi], k.s[lo:hi]
+	if axpySIMD(d, s, k.alpha) {
+		return
+	}
 	if k.alpha == 1 {
 		for i, v := range s {
 			d[i] += v
@@ -313,6 +316,9 @@ var binarySlot binaryKernel
 
 func (k binaryKernel) run(lo, hi int) {
 	d, as, bs := k.d[lo:hi], k.as[lo:hi], k.bs[lo:hi]
+	if binarySIMD(k.op, d, as, bs) {
+		return
+	}
 	switch k.op {
 	case backend.OpAdd:
 		for i := range d {
@@ -505,7 +511,7 @@ func (cpuBackend) CrossEntropy(loss, lse, logits Buffer, targets []int32, rows, 
 		}
 		var sum float64
 		for _, v := range row {
-			sum += math.Exp(float64(v - mx))
+			sum += fastExp(float64(v - mx))
 		}
 		ls[r] = float32(math.Log(sum)) + mx
 		if t := targets[r]; t != ignore {
@@ -530,7 +536,7 @@ func (cpuBackend) CrossEntropyGrad(dlogits, logits, lse Buffer, targets []int32,
 		}
 		row, gr := x[r*cols:(r+1)*cols], g[r*cols:(r+1)*cols]
 		for i, v := range row {
-			gr[i] += scale * float32(math.Exp(float64(v-ls[r])))
+			gr[i] += scale * float32(fastExp(float64(v-ls[r])))
 		}
 		gr[t] -= scale
 	}
