@@ -52,3 +52,22 @@ func axpySIMD(d, s []float32, alpha float32) bool {
 	axpyAVX2(&d[0], &s[:n][0], n, alpha)
 	return true
 }
+
+// sumSquaresAVX2 returns Σ x² over n (a multiple of 8) values, in float64.
+//
+//go:noescape
+func sumSquaresAVX2(x *float32, n int) float64
+
+// sumSquaresHost returns Σ x² in float64: 8 values at a time in assembly where the CPU has AVX2 (as
+// NOTMAGIC_KERNELS allows), the rest in Go.
+func sumSquaresHost(x []float32) float64 {
+	var sum float64
+	done := 0
+	if n8 := len(x) &^ 7; n8 > 0 && isa.Allows(isa.AVX2) {
+		sum, done = sumSquaresAVX2(&x[0], n8), n8
+	}
+	for _, v := range x[done:] {
+		sum += float64(v) * float64(v)
+	}
+	return sum
+}

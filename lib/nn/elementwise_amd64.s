@@ -145,3 +145,32 @@ axpy1:
 axpydone:
 	VZEROUPPER
 	RET
+// func sumSquaresAVX2(x *float32, n int) float64
+//
+// Σ x[i]² over n (a multiple of 8) values, each squared and added in float64 (two chains of 4 lanes).
+TEXT ·sumSquaresAVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHLQ $2, CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	XORQ AX, AX
+
+sq8:
+	CMPQ AX, CX
+	JAE sqdone
+	VCVTPS2PD (SI)(AX*1), Y2
+	VCVTPS2PD 16(SI)(AX*1), Y3
+	VFMADD231PD Y2, Y2, Y0
+	VFMADD231PD Y3, Y3, Y1
+	ADDQ $32, AX
+	JMP sq8
+
+sqdone:
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VHADDPD X0, X0, X0
+	MOVSD X0, ret+16(FP)
+	VZEROUPPER
+	RET

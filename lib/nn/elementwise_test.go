@@ -47,3 +47,21 @@ func testElementwiseKernelsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// TestSumSquaresHost holds the gradient-clipping sum Σ x² (assembly where the family has it) to a
+// float64 loop: 1e-13 relative, float64 sums taken in another order.
+func TestSumSquaresHost(t *testing.T) { forEachFamily(t, testSumSquaresHost) }
+
+func testSumSquaresHost(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 43))
+	for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 65, 1000, 100001} {
+		x := randSlice(r, n, 0.5, 2)
+		var want float64
+		for _, v := range x {
+			want += float64(v) * float64(v)
+		}
+		if got := sumSquaresHost(x); math.Abs(got-want) > 1e-13*want {
+			t.Fatalf("n=%d: Σx² = %v, want %v", n, got, want)
+		}
+	}
+}

@@ -282,6 +282,49 @@ GLOBL gelu2<>(SB), RODATA|NOPTR, $992
 	VPSLLQ $52, n, n; \
 	VMULPD n, out, out
 
+// GELU4 is geluAVX2's loop body, the same operations in the same order, for the 4 values at off(SI):
+// y = x·Φ(x) to off(DI) and d = Φ(x) + x·φ(x) to off(DX), with the lanes that need the scalar path ORed
+// into Y15. It works in the registers it is given (X and XL name one register, as do E and EL), so two
+// copies with disjoint registers give the core two independent chains to overlap.
+#define GELU4(off, X, XL, A, E, EL, T, P, N, R) \
+	VCVTPS2PD off(SI), X; \
+	VANDPD gelu2<>+928(SB), X, A; \
+	VCMPPD $6, gelu2<>+288(SB), A, T; \
+	VORPD T, Y15, Y15; \
+	VMULPD gelu2<>+256(SB), A, A; \
+	VADDPD gelu2<>+32(SB), A, A; \
+	VMOVUPD gelu2<>+32(SB), T; \
+	VDIVPD A, T, T; \
+	VMULPD X, X, A; \
+	VMULPD gelu2<>+64(SB), A, A; \
+	EXP2(A, E, N, R); \
+	VMOVUPD gelu2<>+608(SB), P; \
+	VFMADD213PD gelu2<>+640(SB), T, P; \
+	VFMADD213PD gelu2<>+672(SB), T, P; \
+	VFMADD213PD gelu2<>+704(SB), T, P; \
+	VFMADD213PD gelu2<>+736(SB), T, P; \
+	VFMADD213PD gelu2<>+768(SB), T, P; \
+	VFMADD213PD gelu2<>+800(SB), T, P; \
+	VFMADD213PD gelu2<>+832(SB), T, P; \
+	VFMADD213PD gelu2<>+864(SB), T, P; \
+	VFMADD213PD gelu2<>+896(SB), T, P; \
+	EXP2(P, A, N, R); \
+	VMULPD E, T, T; \
+	VMULPD A, T, T; \
+	VMULPD gelu2<>+0(SB), T, T; \
+	VMOVUPD gelu2<>+32(SB), A; \
+	VSUBPD T, A, A; \
+	VXORPD P, P, P; \
+	VCMPPD $1, P, X, P; \
+	VBLENDVPD P, T, A, A; \
+	VMULPD gelu2<>+224(SB), E, E; \
+	VFMADD213PD A, X, E; \
+	VMULPD A, X, X; \
+	VCVTPD2PSY X, XL; \
+	VCVTPD2PSY E, EL; \
+	VMOVUPS XL, off(DI); \
+	VMOVUPS EL, off(DX)
+
 // func geluAVX2(x, y, d *float32, n int) (special int)
 //
 // geluAVX512 for AVX2 CPUs: n a multiple of 4, 4 values at a time in float64, the same formulas and
@@ -294,6 +337,18 @@ TEXT ·geluAVX2(SB), NOSPLIT, $0-40
 	VXORPD Y15, Y15, Y15    // lanes that need the scalar path
 	SHRQ $2, CX
 	JZ done2
+
+pairs2:
+	CMPQ CX, $2
+	JB loop2
+	GELU4(0, Y0, X0, Y1, Y2, X2, Y3, Y4, Y5, Y6)
+	GELU4(16, Y8, X8, Y9, Y10, X10, Y11, Y12, Y13, Y14)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	SUBQ $2, CX
+	JNZ pairs2
+	JMP done2
 
 loop2:
 	VCVTPS2PD (SI), Y0      // x

@@ -215,9 +215,7 @@ func sumSquares(params []*Param) float64 {
 		}
 		be := g.backend()
 		if be == CPU {
-			for _, v := range host(g.buf) {
-				sum += float64(v) * float64(v)
-			}
+			sum += sumSquaresHost(host(g.buf))
 			continue
 		}
 		a := acc[be]
