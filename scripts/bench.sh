@@ -114,5 +114,8 @@ if rounds > 1:
     print("ms/iter by round (Go / PyTorch = ratio): " + "; ".join(
         f"{g['median_ms_per_iter']:.2f} / {p['median_ms_per_iter']:.2f} = {g['median_ms_per_iter'] / p['median_ms_per_iter']:.3f}"
         for g, p in zip(gos, pts)))
+    print()
+    print("best val loss by round (Go / PyTorch): " + "; ".join(
+        f"{g['best_val_loss']:.4f} / {p['best_val_loss']:.4f}" for g, p in zip(gos, pts)))
 PY
 fi
