@@ -53,15 +53,17 @@ func benchMatmul(s Streams, args []string) error {
 // benchCmd is `notmagic bench WHAT [flags]`: "gpt" runs the GPT training recipe, "matmul" the GEMM benchmark.
 func benchCmd(s Streams, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: notmagic bench gpt [flags] | notmagic bench matmul [flags]")
+		return fmt.Errorf("usage: notmagic bench gpt [flags] | notmagic bench matmul [flags] | notmagic bench kernel [flags]")
 	}
 	switch args[0] {
 	case "gpt":
 		return benchGPT(s, args[1:])
 	case "matmul":
 		return benchMatmul(s, args[1:])
+	case "kernel":
+		return benchKernel(s, args[1:])
 	}
-	return fmt.Errorf("unknown benchmark %q (have: gpt, matmul)", args[0])
+	return fmt.Errorf("unknown benchmark %q (have: gpt, matmul, kernel)", args[0])
 }
 
 // benchGPT runs shared/bench/RECIPE.md the way torch_gpt.py does — same flags, defaults, data

@@ -39,7 +39,7 @@ func Commands() []Command {
 		{"notebook", "generate notebooks/ from lessons/", notebookCmd},
 		{"train", "train a GPT on a text file", trainCmd},
 		{"sample", "generate text from a checkpoint", sampleCmd},
-		{"bench", "benchmarks: bench gpt | bench matmul", benchCmd},
+		{"bench", "benchmarks: bench gpt | bench matmul | bench kernel", benchCmd},
 		{"gallery", "write one example of every plot kind to a folder", galleryCmd},
 		{"version", "print the version", func(s Streams, args []string) error {
 			if len(args) > 0 {

@@ -22,6 +22,9 @@ type Options struct {
 	Verbose bool
 	// HistoryFile, when not empty, keeps executed cells across kernel processes (JSON lines, appended).
 	HistoryFile string
+	// BeforeClose, when set, runs once as the kernel begins to close, while the interpreter session
+	// still holds everything the cells made (notmagic kernel --memprofile writes the heap there).
+	BeforeClose func()
 	// newInterp creates the interpreter session; nil means kernel/session.
 	newInterp func() (interpreter, error)
 }
@@ -200,6 +203,9 @@ func (k *Kernel) requestQuit(restart bool) {
 func (k *Kernel) Close() error {
 	var err error
 	k.closeOnce.Do(func() {
+		if k.opts.BeforeClose != nil {
+			k.opts.BeforeClose()
+		}
 		k.requestQuit(k.restart)
 		if t, ok := comm.SetTransport(nil).(commTransport); ok && t.k != k {
 			comm.SetTransport(t) // another kernel of this process installed its own since

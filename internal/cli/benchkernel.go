@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/notmagic/notmagic/kernel/jupyter"
+)
+
+// The cells `bench kernel` times, by case: the same work in each kernel's language.
+var (
+	notmagicCells = []jupyter.BenchCell{
+		{Case: "1+1", Code: "1+1"},
+		{Case: "print", Code: `fmt.Println("hello")`},
+		{Case: "figure", Code: figureCell},
+	}
+	ipykernelCells = []jupyter.BenchCell{
+		{Case: "1+1", Code: "1+1"},
+		{Case: "print", Code: `print("hello")`},
+	}
+)
+
+// figureCell returns a small line plot, which the kernel renders to PNG and sends as display data.
+const figureCell = `plots.Func("x²", -1, 1, plots.Fn{Name: "x²", F: func(x float64) float64 { return x * x }})`
+
+// benchKernel is `notmagic bench kernel`: the kernel's start-up and execute round trips (and, with
+// --soak, its memory over many figure cells) through real sockets, as JSON lines, with ipykernel
+// measured in the same run by the same client where it is installed, and the ratios.
+func benchKernel(s Streams, args []string) error {
+	fs := newFlags(s, "bench kernel", `usage: notmagic bench kernel [-n 200] [-starts 10] [-soak 1000] [-ipykernel auto|off] [-python /usr/bin/python3] [-cpuprofile FILE]
+
+Starts the kernel (this binary's, and ipykernel's where python3 has it) as Jupyter would, and prints a JSON
+line per figure: start-up to the first kernel_info_reply, and the execute round trip (request to idle) of
+1+1, of a cell that prints and of one that returns a small figure: median and 95th percentile in ms.
+Then one line per case with the ratio notmagic/ipykernel of the medians. With -soak N, the kernel runs N
+figure cells after 200 of warm-up, and its resident set before and after is printed (Linux).`)
+	n := fs.Int("n", 200, "timed executes of each cell (after 20 untimed)")
+	starts := fs.Int("starts", 10, "timed start-ups")
+	soak := fs.Int("soak", 0, "figure cells of the memory soak (0: none)")
+	ipy := fs.String("ipykernel", "auto", "measure ipykernel too: auto (where python3 has it) or off")
+	python := fs.String("python", "/usr/bin/python3", "the Python that runs ipykernel")
+	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the notmagic kernel that runs the cells to this file")
+	memProfile := fs.String("memprofile", "", "write a pprof heap profile of that kernel at its shutdown to this file")
+	only := fs.String("cases", "1+1,print,figure", "the cells to time, comma-separated: 1+1, print, figure")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *starts < 0 || *soak < 0 {
+		return fmt.Errorf("bench kernel: -n must be at least 1, -starts and -soak at least 0")
+	}
+	if *ipy != "auto" && *ipy != "off" {
+		return fmt.Errorf("bench kernel: -ipykernel is auto or off, not %q", *ipy)
+	}
+	nm, py, err := pickCells(*only)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(s.Out)
+	medians := map[string]map[string]float64{}
+	emit := func(r jupyter.BenchResult) {
+		enc.Encode(r)
+		if r.MedianMs > 0 {
+			if medians[r.Case] == nil {
+				medians[r.Case] = map[string]float64{}
+			}
+			medians[r.Case][r.Kernel] = r.MedianMs
+		}
+	}
+	ctx := context.Background()
+	argv := []string{exe, "kernel", "-f", "{connection_file}", "--quiet"}
+	if err := jupyter.Bench(ctx, jupyter.BenchOptions{Kernel: "notmagic", Argv: argv, Starts: *starts}, emit); err != nil {
+		return err
+	}
+	if *profile != "" {
+		abs, err := filepath.Abs(*profile)
+		if err != nil {
+			return err
+		}
+		argv = append(argv, "--cpuprofile", abs)
+	}
+	if *memProfile != "" {
+		abs, err := filepath.Abs(*memProfile)
+		if err != nil {
+			return err
+		}
+		argv = append(argv, "--memprofile", abs)
+	}
+	err = jupyter.Bench(ctx, jupyter.BenchOptions{
+		Kernel: "notmagic", Argv: argv, Cells: nm, Runs: *n, Warmup: 20,
+		SoakCode: figureCell, SoakWarmup: 200, Soak: *soak,
+	}, emit)
+	if err != nil {
+		return err
+	}
+	if *ipy == "auto" {
+		if out, err := exec.Command(*python, "-c", "import ipykernel").CombinedOutput(); err != nil {
+			fmt.Fprintf(s.Err, "bench kernel: ipykernel not measured: %s cannot import it (%v): %s\n", *python, err, out)
+			return nil
+		}
+		err = jupyter.Bench(ctx, jupyter.BenchOptions{
+			Kernel: "ipykernel", Argv: []string{*python, "-m", "ipykernel_launcher", "-f", "{connection_file}"},
+			Env:   []string{"PYTHONWARNINGS=ignore", "JUPYTER_PLATFORM_DIRS=1"},
+			Cells: py, Runs: *n, Warmup: 20, Starts: *starts, Timeout: 60 * time.Second,
+		}, emit)
+		if err != nil {
+			return err
+		}
+		for _, c := range []string{"start", "1+1", "print", "figure"} {
+			m := medians[c]
+			if m["notmagic"] > 0 && m["ipykernel"] > 0 {
+				enc.Encode(map[string]any{"ratio": "notmagic/ipykernel", "case": c, "median": float64(int(1000*m["notmagic"]/m["ipykernel"]+0.5)) / 1000})
+			}
+		}
+	}
+	return nil
+}
+
+// pickCells returns the cells of the comma-separated cases in list, for notmagic and for ipykernel
+// (which has no figure cell: that needs matplotlib, which the reference setup lacks).
+func pickCells(list string) (nm, py []jupyter.BenchCell, err error) {
+	for _, name := range strings.Split(list, ",") {
+		found := false
+		for _, c := range notmagicCells {
+			if c.Case == name {
+				nm, found = append(nm, c), true
+			}
+		}
+		for _, c := range ipykernelCells {
+			if c.Case == name {
+				py = append(py, c)
+			}
+		}
+		if !found {
+			return nil, nil, fmt.Errorf("bench kernel: unknown case %q in -cases (have 1+1, print, figure)", name)
+		}
+	}
+	return nm, py, nil
+}
