@@ -44,3 +44,40 @@ func TestManyExecutes(t *testing.T) {
 		t.Errorf("after 2,250 cells: %s", e.Value)
 	}
 }
+
+// TestReleaseTemporaries pins the yaegi fields release.go relies on, then checks what releasing buys
+// and what it must not take: 300 cells whose top-level code creates a closure beside a 1 MiB temporary
+// (as plots.Fn{F: func…} does beside a figure) keep the heap flat, where yaegi alone kept every one of
+// them (300 MiB); variables, closures kept in variables, functions and types of earlier cells still
+// work afterwards, and a closure still sees later assignments to the variables it uses.
+func TestReleaseTemporaries(t *testing.T) {
+	s := newSession(t)
+	if s.yaegi == nil {
+		t.Fatal("the interpreter's layout is not the one release.go knows (yaegi upgraded?): cells' temporaries would be kept for ever")
+	}
+	run(t, s, "n := 1\ncount := func() int { return n * 10 }\nfunc twice(x int) int { return 2 * x }\ntype pair struct{ a, b int }")
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	cell := "len(make([]byte, 1<<20)) + func() int { return n }()"
+	for range 20 {
+		run(t, s, cell)
+	}
+	before := heap()
+	for range 300 {
+		run(t, s, cell)
+	}
+	after := heap()
+	t.Logf("heap before %d KiB, after 300 cells %d KiB", before>>10, after>>10)
+	if after > before+32<<20 {
+		t.Errorf("heap grew from %d KiB to %d KiB over 300 cells with a 1 MiB temporary each", before>>10, after>>10)
+	}
+	run(t, s, "n = 4")
+	res, _ := run(t, s, "count() + twice(n) + pair{1, 2}.b")
+	if got := res["text/plain"]; got != "50" {
+		t.Errorf("after releasing: count() + twice(n) + pair{1, 2}.b = %v, want 50", got)
+	}
+}

@@ -119,6 +119,9 @@ type Source struct {
 type Session struct {
 	opts Options
 	in   *interp.Interpreter
+	// yaegi is the interpreter's unexported state that releaseTemporaries clears after each cell (nil
+	// if its layout is not the known one).
+	yaegi *yaegiInternals
 
 	stop int32 // cooperative interrupt flag, read by instrumented loops (*__nm.Stop)
 
@@ -266,6 +269,7 @@ func New(opts Options) (*Session, error) {
 		return nil, fmt.Errorf("session: prelude: %v", err)
 	}
 	s.installHooks()
+	s.yaegi = internalsOf(s.in)
 	return s, nil
 }
 
@@ -473,6 +477,16 @@ func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, sr
 		}
 	}()
 
+	// What the cell's top-level code leaves in the interpreter beyond its declarations is released
+	// when it ends (see release.go), unless it was cancelled the hard way and may still be running.
+	if y := s.yaegi; y != nil {
+		from := y.frameLen()
+		defer func() {
+			if !forced.Load() {
+				y.release(from)
+			}
+		}()
+	}
 	for _, ch := range chunks {
 		v, hasValue, xerr := s.runChunk(inner, ch)
 		if interrupted.Load() || errors.Is(xerr, context.Canceled) {
