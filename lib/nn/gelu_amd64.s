@@ -282,7 +282,7 @@ GLOBL gelu2<>(SB), RODATA|NOPTR, $992
 	VPSLLQ $52, n, n; \
 	VMULPD n, out, out
 
-// GELU4 is geluAVX2's loop body, the same operations in the same order, for the 4 values at off(SI):
+// GELU4 is geluAVX2's body for the 4 values at off(SI):
 // y = x·Φ(x) to off(DI) and d = Φ(x) + x·φ(x) to off(DX), with the lanes that need the scalar path ORed
 // into Y15. It works in the registers it is given (X and XL name one register, as do E and EL), so two
 // copies with disjoint registers give the core two independent chains to overlap.
@@ -351,43 +351,7 @@ pairs2:
 	JMP done2
 
 loop2:
-	VCVTPS2PD (SI), Y0      // x
-	VANDPD gelu2<>+928(SB), Y0, Y1  // |x|
-	VCMPPD $6, gelu2<>+288(SB), Y1, Y2 // !(|x| ≤ 10): large or NaN
-	VORPD Y2, Y15, Y15
-	VMULPD Y0, Y0, Y2
-	VMULPD gelu2<>+64(SB), Y2, Y2 // −x²/2
-	EXP2(Y2, Y3, Y4, Y5)    // E = e^(−x²/2)
-	VMULPD gelu2<>+256(SB), Y1, Y6
-	VADDPD gelu2<>+32(SB), Y6, Y6
-	VMOVUPD gelu2<>+32(SB), Y7
-	VDIVPD Y6, Y7, Y7       // t = 1/(1 + z/2), z = |x|/√2
-	VMOVUPD gelu2<>+608(SB), Y8
-	VFMADD213PD gelu2<>+640(SB), Y7, Y8
-	VFMADD213PD gelu2<>+672(SB), Y7, Y8
-	VFMADD213PD gelu2<>+704(SB), Y7, Y8
-	VFMADD213PD gelu2<>+736(SB), Y7, Y8
-	VFMADD213PD gelu2<>+768(SB), Y7, Y8
-	VFMADD213PD gelu2<>+800(SB), Y7, Y8
-	VFMADD213PD gelu2<>+832(SB), Y7, Y8
-	VFMADD213PD gelu2<>+864(SB), Y7, Y8
-	VFMADD213PD gelu2<>+896(SB), Y7, Y8
-	EXP2(Y8, Y9, Y4, Y5)    // e^Q
-	VMULPD Y3, Y7, Y10
-	VMULPD Y9, Y10, Y10     // erfc(z) = t·E·e^Q
-	VMULPD gelu2<>+0(SB), Y10, Y10 // Φ(−|x|) = erfc(z)/2
-	VMOVUPD gelu2<>+32(SB), Y11
-	VSUBPD Y10, Y11, Y11    // Φ(|x|) = 1 − Φ(−|x|)
-	VXORPD Y12, Y12, Y12
-	VCMPPD $1, Y12, Y0, Y12 // x < 0
-	VBLENDVPD Y12, Y10, Y11, Y11 // Φ(x)
-	VMULPD Y11, Y0, Y13     // y = x·Φ(x)
-	VMULPD gelu2<>+224(SB), Y3, Y14 // φ(x)
-	VFMADD213PD Y11, Y0, Y14 // d = x·φ(x) + Φ(x)
-	VCVTPD2PSY Y13, X13
-	VCVTPD2PSY Y14, X14
-	VMOVUPS X13, (DI)
-	VMOVUPS X14, (DX)
+	GELU4(0, Y0, X0, Y1, Y2, X2, Y3, Y4, Y5, Y6)
 	ADDQ $16, SI
 	ADDQ $16, DI
 	ADDQ $16, DX
