@@ -36,6 +36,7 @@ func kernelCmd(s Streams, args []string) error {
 	}
 	var beforeClose func()
 	if *memProfile != "" {
+		runtime.MemProfileRate = 4096 // fine enough to attribute a few KB a cell
 		beforeClose = func() { writeHeapProfile(s, *memProfile) }
 	}
 	if *file == "" {

@@ -477,16 +477,22 @@ func (s *Session) ExecuteSource(ctx context.Context, code string, out Output, sr
 		}
 	}()
 
-	// What the cell's top-level code leaves in the interpreter beyond its declarations is released
-	// when it ends (see release.go), unless it was cancelled the hard way and may still be running.
-	if y := s.yaegi; y != nil {
-		from := y.frameLen()
-		defer func() {
-			if !forced.Load() {
-				y.release(from)
-			}
-		}()
+	// What the cell's top-level code leaves in the interpreter beyond its declarations, and the
+	// session's notes on its top-level statements, are released when it ends (see release.go), unless
+	// it was cancelled the hard way and may still be running.
+	from := -1
+	if s.yaegi != nil {
+		from = s.yaegi.frameLen()
 	}
+	defer func() {
+		if forced.Load() {
+			return
+		}
+		s.dropTopLevelSites()
+		if from >= 0 {
+			s.yaegi.release(from)
+		}
+	}()
 	for _, ch := range chunks {
 		v, hasValue, xerr := s.runChunk(inner, ch)
 		if interrupted.Load() || errors.Is(xerr, context.Canceled) {

@@ -159,6 +159,19 @@ func (m marker) record(st ast.Stmt, fn string, loop *loopSet) {
 	m.s.mu.Unlock()
 }
 
+// dropTopLevelSites forgets the marked statements of cells' top-level code (their syntax trees, about
+// 2 KB a cell): they never run again once their cell has ended. Statements in functions and function
+// literals, which can, stay.
+func (s *Session) dropTopLevelSites() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for pos, st := range s.sites {
+		if st.fn == "" {
+			delete(s.sites, pos)
+		}
+	}
+}
+
 // walk marks the blocks inside st (its bodies, branches, cases and function literals).
 func (m marker) walk(st ast.Stmt, fn string, loop *loopSet) {
 	switch x := unlabel(st).(type) {
