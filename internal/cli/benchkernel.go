@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,7 +119,7 @@ figure cells after 200 of warm-up, and its resident set before and after is prin
 		for _, c := range []string{"start", "1+1", "print", "figure"} {
 			m := medians[c]
 			if m["notmagic"] > 0 && m["ipykernel"] > 0 {
-				enc.Encode(map[string]any{"ratio": "notmagic/ipykernel", "case": c, "median": float64(int(1000*m["notmagic"]/m["ipykernel"]+0.5)) / 1000})
+				enc.Encode(map[string]any{"ratio": "notmagic/ipykernel", "case": c, "median": math.Round(1000*m["notmagic"]/m["ipykernel"]) / 1000})
 			}
 		}
 	}

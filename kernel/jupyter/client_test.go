@@ -169,16 +169,10 @@ func (c *testClient) request(s zmq4.Socket, msgType string, content any) (*Messa
 	m := c.message(msgType, content)
 	c.sendOn(s, m)
 	r := c.recvOn(s, 30*time.Second)
-	if p := parentID(r); p != m.Header.MsgID {
+	if p := parentMsgID(r); p != m.Header.MsgID {
 		c.t.Fatalf("%s: reply %s has parent %q, want %q", msgType, r.Header.MsgType, p, m.Header.MsgID)
 	}
 	return m, r
-}
-
-func parentID(m *Message) string {
-	var h Header
-	json.Unmarshal(m.ParentHeader, &h)
-	return h.MsgID
 }
 
 // outputs waits until iopub carried status idle for the request msgID and returns the iopub messages
@@ -193,7 +187,7 @@ func (c *testClient) outputs(msgID string, d time.Duration) []*Message {
 	for {
 		var got []*Message
 		for _, m := range c.iopubMs {
-			if parentID(m) == msgID {
+			if parentMsgID(m) == msgID {
 				got = append(got, m)
 				if m.Header.MsgType == "status" && contentOf(m)["execution_state"] == "idle" {
 					return got

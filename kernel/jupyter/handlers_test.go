@@ -150,7 +150,7 @@ func TestStopOnErrorAbortsQueued(t *testing.T) {
 	got := map[string]map[string]any{}
 	for i := 0; i < 3; i++ {
 		r := c.recvOn(c.shell, 30*time.Second)
-		got[parentID(r)] = contentOf(r)
+		got[parentMsgID(r)] = contentOf(r)
 	}
 	if got[first.Header.MsgID]["status"] != "error" {
 		t.Errorf("first reply %v, want error", got[first.Header.MsgID])
@@ -180,7 +180,7 @@ func TestInputRequest(t *testing.T) {
 	req := c.message("execute_request", map[string]any{"code": code, "allow_stdin": true})
 	c.sendOn(c.shell, req)
 	ir := c.recvOn(c.stdin, 30*time.Second)
-	if ir.Header.MsgType != "input_request" || contentOf(ir)["prompt"] != "" || parentID(ir) != req.Header.MsgID {
+	if ir.Header.MsgType != "input_request" || contentOf(ir)["prompt"] != "" || parentMsgID(ir) != req.Header.MsgID {
 		t.Fatalf("got %s %v", ir.Header.MsgType, contentOf(ir))
 	}
 	reply := c.message("input_reply", map[string]any{"value": "gopher"})

@@ -45,21 +45,21 @@ func TestBadSignatureDropped(t *testing.T) {
 	good := c.message("execute_request", map[string]any{"code": `fmt.Println("once")`})
 	send(good, func([][]byte) {})
 	rep := c.recvOn(c.shell, 10*time.Second)
-	if parentID(rep) != good.Header.MsgID {
-		t.Fatalf("first reply is for %s, want the signed request", parentID(rep))
+	if parentMsgID(rep) != good.Header.MsgID {
+		t.Fatalf("first reply is for %s, want the signed request", parentMsgID(rep))
 	}
 	c.outputs(good.Header.MsgID, 5*time.Second)
 	send(good, func([][]byte) {})
 	after := c.message("kernel_info_request", map[string]any{})
 	c.sendOn(c.shell, after)
-	if r := c.recvOn(c.shell, 10*time.Second); parentID(r) != after.Header.MsgID {
+	if r := c.recvOn(c.shell, 10*time.Second); parentMsgID(r) != after.Header.MsgID {
 		t.Fatalf("replayed request was answered (%s)", r.Header.MsgType)
 	}
 	c.outputs(after.Header.MsgID, 5*time.Second)
 	c.mu.Lock()
 	for _, m := range c.iopubMs {
 		for _, id := range ids {
-			if parentID(m) == id {
+			if parentMsgID(m) == id {
 				t.Errorf("a badly signed request produced %s", m.Header.MsgType)
 			}
 		}
