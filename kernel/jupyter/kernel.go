@@ -135,7 +135,7 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 		{k.stdin.sock, ci.StdinPort, "stdin"}, {k.iopub, ci.IOPubPort, "iopub"}, {k.hb, ci.HBPort, "heartbeat"},
 	}
 	for _, b := range binds {
-		if err := b.s.Listen(ci.Endpoint(b.port)); err != nil {
+		if err := b.s.Listen(batchedEndpoint(ci.Endpoint(b.port))); err != nil {
 			k.stop()
 			k.closeSockets()
 			k.interp.Close()
