@@ -49,6 +49,10 @@ func (k *Kernel) comm(m *Message) {
 			err = fmt.Errorf("malformed %s: data must be a JSON object, not %s", m.Header.MsgType, abbreviate(string(c.Data)))
 		}
 	}
+	var interp interpreter
+	if err == nil {
+		interp, err = k.interpreter()
+	}
 	if err != nil {
 		k.commError(m, err)
 		return
@@ -57,7 +61,6 @@ func (k *Kernel) comm(m *Message) {
 	ctx, cancel := context.WithCancel(context.Background())
 	k.mu.Lock()
 	k.cancelCell = cancel
-	interp := k.interp
 	k.mu.Unlock()
 	out := newCellOutput(k, m, ctx, false)
 	err = interp.Comm(ctx, msg, out)

@@ -128,17 +128,23 @@ func (k *Kernel) execute(ch *channel, m *Message) {
 		k.publish("execute_input", map[string]any{"code": req.Code, "execution_count": count}, m)
 	}
 
+	interp, ierr := k.interpreter()
 	ctx, cancel := context.WithCancel(context.Background())
 	k.mu.Lock()
 	k.cancelCell = cancel
-	interp := k.interp
 	k.mu.Unlock()
 	out := newCellOutput(k, m, ctx, boolOr(req.AllowStdin, true))
 	name := "cell"
 	if storeHistory {
 		name = fmt.Sprintf("cell[%d]", count) // matches the frontend's In [count]
 	}
-	result, cerr := runCell(ctx, interp, name, req.Code, out)
+	var result session.MIMEBundle
+	var cerr *session.Error
+	if ierr != nil {
+		cerr = &session.Error{Name: "KernelError", Value: ierr.Error(), Traceback: []string{"KernelError: " + ierr.Error()}}
+	} else {
+		result, cerr = runCell(ctx, interp, name, req.Code, out)
+	}
 	if cerr == nil && ctx.Err() != nil {
 		// Interrupted while it ran (say, waiting for input), though the cell carried on to its end: report
 		// the interrupt, as the user asked for it.
@@ -265,10 +271,11 @@ func (k *Kernel) complete(ch *channel, m *Message) {
 	if req.CursorPos != nil {
 		cursor = clampCursor(req.Code, *req.CursorPos)
 	}
-	k.mu.Lock()
-	interp := k.interp
-	k.mu.Unlock()
-	matches, start, end := interp.Complete(req.Code, cursor)
+	var matches []string
+	var start, end int
+	if interp, err := k.interpreter(); err == nil {
+		matches, start, end = interp.Complete(req.Code, cursor)
+	}
 	if matches == nil {
 		matches = []string{}
 		start, end = cursor, cursor
@@ -291,10 +298,11 @@ func (k *Kernel) inspect(ch *channel, m *Message) {
 	if req.CursorPos != nil {
 		cursor = clampCursor(req.Code, *req.CursorPos)
 	}
-	k.mu.Lock()
-	interp := k.interp
-	k.mu.Unlock()
-	data, found := interp.Inspect(req.Code, cursor, req.DetailLevel)
+	var data session.MIMEBundle
+	var found bool
+	if interp, err := k.interpreter(); err == nil {
+		data, found = interp.Inspect(req.Code, cursor, req.DetailLevel)
+	}
 	if data == nil || !found {
 		data, found = session.MIMEBundle{}, false
 	}

@@ -53,9 +53,14 @@ type Kernel struct {
 	guardMu sync.Mutex
 	guard   *replayGuard
 
-	mu         sync.Mutex // guards interp, cancelCell, restartReq
-	interp     interpreter
+	mu         sync.Mutex // guards cancelCell
 	cancelCell context.CancelFunc
+
+	// The interpreter session is built while the sockets start listening, so that kernel_info and
+	// heartbeats answer at once; requests that run code wait for ready (see interpreter).
+	ready     chan struct{}
+	interp    interpreter // set before ready is closed
+	interpErr error       // why the interpreter could not be built, if it could not
 
 	parentMu  sync.Mutex
 	curParent *Message // the shell message being handled: the parent of what cells publish on their own
@@ -86,6 +91,9 @@ type channel struct {
 
 // New binds the kernel's sockets to the addresses of ci and starts its goroutines. The kernel publishes
 // status "starting" once. Call Wait to block until a shutdown_request, and Close to stop it.
+//
+// The interpreter session is built in the background: kernel_info and heartbeats answer at once, and
+// cells wait for it. If it cannot be built, the kernel stops by itself (Wait returns) and Err says why.
 func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 	logger := opts.Log
 	if logger == nil {
@@ -113,9 +121,13 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 		newInterp = newSession
 	}
 	k.opts.newInterp = newInterp
-	if k.interp, err = newInterp(); err != nil {
-		return nil, fmt.Errorf("interpreter: %w", err)
-	}
+	k.ready = make(chan struct{})
+	go func() {
+		defer close(k.ready)
+		if k.interp, k.interpErr = newInterp(); k.interpErr != nil {
+			k.requestQuit(false) // Wait returns; Err says why
+		}
+	}()
 	k.ctx, k.stop = context.WithCancel(context.Background())
 	zlog := zmq4.WithLogger(log.New(logWriterOf(logger), "zmq4: ", 0))
 	// zmq4's ROUTER Send waits for a first peer up to the socket timeout (5 min by default): a frontend
@@ -138,7 +150,9 @@ func New(ci *ConnectionInfo, opts Options) (*Kernel, error) {
 		if err := b.s.Listen(batchedEndpoint(ci.Endpoint(b.port))); err != nil {
 			k.stop()
 			k.closeSockets()
-			k.interp.Close()
+			if <-k.ready; k.interp != nil {
+				k.interp.Close()
+			}
 			return nil, fmt.Errorf("%s socket: %w", b.name, err)
 		}
 	}
@@ -224,14 +238,33 @@ func (k *Kernel) Close() error {
 		case <-time.After(2 * time.Second):
 			k.log.Printf("the running cell did not stop within 2s of the shutdown; closing anyway")
 		}
-		k.mu.Lock()
-		if k.interp != nil {
+		if <-k.ready; k.interp != nil {
 			err = k.interp.Close()
 		}
-		k.mu.Unlock()
 		k.history.close()
 	})
 	return err
+}
+
+// interpreter waits until the interpreter session is built and returns it, or why it could not be.
+func (k *Kernel) interpreter() (interpreter, error) {
+	<-k.ready
+	if k.interpErr != nil {
+		return nil, fmt.Errorf("the interpreter did not start: %w", k.interpErr)
+	}
+	return k.interp, nil
+}
+
+// Err says why the kernel stopped on its own: its interpreter could not be built. Nil otherwise.
+func (k *Kernel) Err() error {
+	select {
+	case <-k.ready:
+		if k.interpErr != nil {
+			return fmt.Errorf("interpreter: %w", k.interpErr)
+		}
+	default:
+	}
+	return nil
 }
 
 func (k *Kernel) closeSockets() {

@@ -42,5 +42,5 @@ func Serve(ci *ConnectionInfo, opts Options) error {
 	}()
 	restart := k.Wait()
 	k.infof("stopped (restart=%v)", restart)
-	return nil
+	return k.Err()
 }

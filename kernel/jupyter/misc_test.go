@@ -3,6 +3,7 @@ package jupyter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log"
 	"os"
 	"path/filepath"
@@ -204,5 +205,66 @@ func TestHandlerPanicAnswered(t *testing.T) {
 	res, cerr := runCell(context.Background(), &session.Session{}, "cell", "1+1", discardOutput{})
 	if res != nil || cerr == nil || cerr.Name != "InternalError" {
 		t.Errorf("nil session: %v %+v", res, cerr)
+	}
+}
+
+// TestKernelInfoBeforeInterpreter checks that kernel_info answers while the interpreter session is
+// still being built, and that a cell sent meanwhile waits for it and runs.
+func TestKernelInfoBeforeInterpreter(t *testing.T) {
+	ci := testConnInfo(t, "127.0.0.1", randomKey())
+	release := make(chan struct{})
+	k, err := New(ci, Options{Log: log.New(&syncBuffer{}, "", 0), newInterp: func() (interpreter, error) {
+		<-release
+		return newTestInterp()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	c := newTestClient(t, ci)
+	c.waitReady()
+	select {
+	case <-k.ready:
+		t.Fatal("the interpreter was built before it was released")
+	default:
+	}
+	done := make(chan map[string]any)
+	go func() {
+		r, _ := c.execute("1+1", nil)
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("the cell answered before the interpreter existed: %v", r)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if r := <-done; r["status"] != "ok" {
+		t.Errorf("cell after the interpreter was built: %v", r)
+	}
+}
+
+// TestInterpreterFailure checks that a kernel whose interpreter cannot be built stops by itself and
+// says why.
+func TestInterpreterFailure(t *testing.T) {
+	ci := testConnInfo(t, "127.0.0.1", randomKey())
+	k, err := New(ci, Options{Log: log.New(&syncBuffer{}, "", 0), newInterp: func() (interpreter, error) {
+		return nil, errors.New("no symbols today")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan struct{})
+	go func() { k.Wait(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the kernel did not stop")
+	}
+	if err := k.Err(); err == nil || !strings.Contains(err.Error(), "no symbols today") {
+		t.Errorf("Err() = %v", err)
+	}
+	if _, err := k.interpreter(); err == nil || !strings.Contains(err.Error(), "the interpreter did not start: no symbols today") {
+		t.Errorf("interpreter() error = %v", err)
 	}
 }
