@@ -2,6 +2,7 @@ package jupyter
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -51,9 +52,11 @@ type BenchResult struct {
 	N        int     `json:"n"`
 	MedianMs float64 `json:"median_ms,omitempty"`
 	P95Ms    float64 `json:"p95_ms,omitempty"`
-	// The soak's figures: the kernel's resident set after the warm-up and after the soak.
+	// The soak's figures: the kernel's resident set (the median over the first and over the last tenth
+	// of the soak's cells, and the largest), and the growth from the one median to the other.
 	RSSBeforeMB float64 `json:"rss_before_mb,omitempty"`
 	RSSAfterMB  float64 `json:"rss_after_mb,omitempty"`
+	RSSPeakMB   float64 `json:"rss_peak_mb,omitempty"`
 	GrowthPct   float64 `json:"growth_pct,omitempty"`
 }
 
@@ -105,21 +108,25 @@ func Bench(ctx context.Context, o BenchOptions, emit func(BenchResult)) error {
 				return fmt.Errorf("%s, soak: %w", o.Kernel, err)
 			}
 		}
-		before, err := processRSS(k.cmd.Process.Pid)
-		if err != nil {
-			return fmt.Errorf("%s, soak: %w", o.Kernel, err)
-		}
+		// The resident set moves by several MB within a few cells as the heap grows to its next
+		// collection and pages go back to the system: it is read after every cell, and the soak's
+		// figures are the medians of its first and last tenths.
+		rss := make([]float64, 0, o.Soak)
 		for range o.Soak {
 			if _, err := k.client.execute(o.SoakCode, o.Timeout); err != nil {
 				return fmt.Errorf("%s, soak: %w", o.Kernel, err)
 			}
+			r, err := processRSS(k.cmd.Process.Pid)
+			if err != nil {
+				return fmt.Errorf("%s, soak: %w", o.Kernel, err)
+			}
+			rss = append(rss, r)
 		}
-		after, err := processRSS(k.cmd.Process.Pid)
-		if err != nil {
-			return fmt.Errorf("%s, soak: %w", o.Kernel, err)
-		}
-		emit(BenchResult{Kernel: o.Kernel, Case: "soak", N: o.Soak, RSSBeforeMB: round3(before / (1 << 20)),
-			RSSAfterMB: round3(after / (1 << 20)), GrowthPct: round3(100 * (after - before) / before)})
+		w := max(1, len(rss)/10)
+		before, after := median(rss[:w]), median(rss[len(rss)-w:])
+		mb := func(x float64) float64 { return round3(x / (1 << 20)) }
+		emit(BenchResult{Kernel: o.Kernel, Case: "soak", N: o.Soak, RSSBeforeMB: mb(before), RSSAfterMB: mb(after),
+			RSSPeakMB: mb(slices.Max(rss)), GrowthPct: round3(100 * (after - before) / before)})
 	}
 	return nil
 }
@@ -130,6 +137,12 @@ func summarize(kernel, name string, ds []time.Duration) BenchResult {
 	ms := func(d time.Duration) float64 { return round3(float64(d) / 1e6) }
 	p95 := ds[max(0, int(math.Ceil(0.95*float64(len(ds))))-1)]
 	return BenchResult{Kernel: kernel, Case: name, N: len(ds), MedianMs: ms(ds[len(ds)/2]), P95Ms: ms(p95)}
+}
+
+// median returns the median of xs (the upper one of an even count), leaving xs as it was.
+func median[T cmp.Ordered](xs []T) T {
+	s := slices.Sorted(slices.Values(xs))
+	return s[len(s)/2]
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

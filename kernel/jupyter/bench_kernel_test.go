@@ -45,7 +45,7 @@ func TestBench(t *testing.T) {
 			t.Errorf("result %d: %+v, want case %s", i, r, want[i])
 		}
 		if r.Case == "soak" {
-			if r.N != 5 || r.RSSBeforeMB <= 0 || r.RSSAfterMB <= 0 {
+			if r.N != 5 || r.RSSBeforeMB <= 0 || r.RSSAfterMB <= 0 || r.RSSPeakMB < r.RSSAfterMB {
 				t.Errorf("soak: %+v", r)
 			}
 			continue

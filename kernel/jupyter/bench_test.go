@@ -6,17 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"testing"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 )
-
-func median(ds []time.Duration) time.Duration {
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	return ds[len(ds)/2]
-}
 
 // BenchmarkExecuteRoundTrip measures execute_request for `1+1` over real sockets: from sending the request
 // to receiving iopub idle (all outputs, the execute_reply included). Reports the median in ms.

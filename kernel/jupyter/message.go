@@ -201,13 +201,17 @@ func newID() string {
 
 // replayGuard remembers recent signatures so a replayed signed message is dropped.
 type replayGuard struct {
-	seen  map[string]struct{}
-	order []string
+	seen  map[sigKey]struct{}
+	order []sigKey // a ring of the last max keys, oldest at next once full
+	next  int
 	max   int
 }
 
+// sigKey stands for a signature: 128 bits of its SHA-256, a quarter of the memory of the hex string.
+type sigKey [16]byte
+
 func newReplayGuard(max int) *replayGuard {
-	return &replayGuard{seen: make(map[string]struct{}), max: max}
+	return &replayGuard{seen: make(map[sigKey]struct{}), max: max}
 }
 
 // fresh records sig and reports whether it was not seen before. Empty signatures are always fresh.
@@ -215,16 +219,19 @@ func (g *replayGuard) fresh(sig []byte) bool {
 	if len(sig) == 0 {
 		return true
 	}
-	k := string(sig)
+	sum := sha256.Sum256(sig)
+	k := sigKey(sum[:16])
 	if _, dup := g.seen[k]; dup {
 		return false
 	}
 	g.seen[k] = struct{}{}
-	g.order = append(g.order, k)
-	if len(g.order) > g.max {
-		delete(g.seen, g.order[0])
-		g.order = g.order[1:]
+	if len(g.order) < g.max {
+		g.order = append(g.order, k)
+		return true
 	}
+	delete(g.seen, g.order[g.next])
+	g.order[g.next] = k
+	g.next = (g.next + 1) % g.max
 	return true
 }
 

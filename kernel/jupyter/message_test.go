@@ -113,7 +113,8 @@ func TestReplayGuard(t *testing.T) {
 	for i, c := range []struct {
 		sig  string
 		want bool
-	}{{"a", true}, {"a", false}, {"b", true}, {"c", true}, {"a", true}, {"c", false}, {"", true}, {"", true}} {
+	}{{"a", true}, {"a", false}, {"b", true}, {"c", true}, {"a", true}, {"c", false}, {"", true}, {"", true},
+		{"b", true}, {"a", false}, {"c", true}, {"b", false}, {"a", true}} { // the ring wraps twice
 		if got := g.fresh([]byte(c.sig)); got != c.want {
 			t.Errorf("step %d: fresh(%q) = %v", i, c.sig, got)
 		}
