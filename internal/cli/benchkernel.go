@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,18 +35,21 @@ const figureCell = `plots.Func("x²", -1, 1, plots.Fn{Name: "x²", F: func(x flo
 // --soak, its memory over many figure cells) through real sockets, as JSON lines, with ipykernel
 // measured in the same run by the same client where it is installed, and the ratios.
 func benchKernel(s Streams, args []string) error {
-	fs := newFlags(s, "bench kernel", `usage: notmagic bench kernel [-n 200] [-starts 10] [-soak 1000] [-ipykernel auto|off] [-python /usr/bin/python3] [-cpuprofile FILE]
+	fs := newFlags(s, "bench kernel", `usage: notmagic bench kernel [-n 200] [-starts 10] [-soak 1000] [-ipykernel auto|off] [-jupyter-client auto|off] [-python /usr/bin/python3] [-cpuprofile FILE]
 
 Starts the kernel (this binary's, and ipykernel's where python3 has it) as Jupyter would, and prints a JSON
 line per figure: start-up to the first kernel_info_reply, and the execute round trip (request to idle) of
 1+1, of a cell that prints and of one that returns a small figure: median and 95th percentile in ms.
-Then one line per case with the ratio notmagic/ipykernel of the medians. With -soak N, the kernel runs N
-figure cells after 200 of warm-up, and its resident set before and after is printed (Linux).`)
+The figures come from a minimal frontend in Go ("frontend":"bench"), then, where python3 has jupyter_client,
+from jupyter_client ("frontend":"jupyter_client": start_new_kernel, and the client's own share of a cell).
+Then one line per frontend and case with the ratio notmagic/ipykernel of the medians. With -soak N, the
+kernel runs N figure cells after 200 of warm-up, and its resident set is read after each (Linux).`)
 	n := fs.Int("n", 200, "timed executes of each cell (after 20 untimed)")
 	starts := fs.Int("starts", 10, "timed start-ups")
 	soak := fs.Int("soak", 0, "figure cells of the memory soak (0: none)")
 	ipy := fs.String("ipykernel", "auto", "measure ipykernel too: auto (where python3 has it) or off")
-	python := fs.String("python", "/usr/bin/python3", "the Python that runs ipykernel")
+	jc := fs.String("jupyter-client", "auto", "measure through jupyter_client too: auto (where python3 has it) or off")
+	python := fs.String("python", "/usr/bin/python3", "the Python that runs ipykernel and jupyter_client")
 	profile := fs.String("cpuprofile", "", "write a pprof CPU profile of the notmagic kernel that runs the cells to this file")
 	memProfile := fs.String("memprofile", "", "write a pprof heap profile of that kernel at its shutdown to this file")
 	only := fs.String("cases", "1+1,print,figure", "the cells to time, comma-separated: 1+1, print, figure")
@@ -58,6 +62,9 @@ figure cells after 200 of warm-up, and its resident set before and after is prin
 	if *ipy != "auto" && *ipy != "off" {
 		return fmt.Errorf("bench kernel: -ipykernel is auto or off, not %q", *ipy)
 	}
+	if *jc != "auto" && *jc != "off" {
+		return fmt.Errorf("bench kernel: -jupyter-client is auto or off, not %q", *jc)
+	}
 	nm, py, err := pickCells(*only)
 	if err != nil {
 		return err
@@ -67,18 +74,19 @@ figure cells after 200 of warm-up, and its resident set before and after is prin
 		return err
 	}
 	enc := json.NewEncoder(s.Out)
-	medians := map[string]map[string]float64{}
+	type key struct{ frontend, kernel, cas string }
+	medians := map[key]float64{}
+	var order []key // the cases as they came, for the ratios
 	emit := func(r jupyter.BenchResult) {
 		enc.Encode(r)
 		if r.MedianMs > 0 {
-			if medians[r.Case] == nil {
-				medians[r.Case] = map[string]float64{}
-			}
-			medians[r.Case][r.Kernel] = r.MedianMs
+			medians[key{r.Frontend, r.Kernel, r.Case}] = r.MedianMs
+			order = append(order, key{r.Frontend, "", r.Case})
 		}
 	}
 	ctx := context.Background()
-	argv := []string{exe, "kernel", "-f", "{connection_file}", "--quiet"}
+	plain := []string{exe, "kernel", "-f", "{connection_file}", "--quiet"}
+	argv := slices.Clone(plain) // with the profiling flags asked for
 	if err := jupyter.Bench(ctx, jupyter.BenchOptions{Kernel: "notmagic", Argv: argv, Starts: *starts}, emit); err != nil {
 		return err
 	}
@@ -103,27 +111,46 @@ figure cells after 200 of warm-up, and its resident set before and after is prin
 	if err != nil {
 		return err
 	}
-	if *ipy == "auto" {
-		if out, err := exec.Command(*python, "-c", "import ipykernel").CombinedOutput(); err != nil {
-			fmt.Fprintf(s.Err, "bench kernel: ipykernel not measured: %s cannot import it (%v): %s\n", *python, err, out)
-			return nil
-		}
-		err = jupyter.Bench(ctx, jupyter.BenchOptions{
-			Kernel: "ipykernel", Argv: []string{*python, "-m", "ipykernel_launcher", "-f", "{connection_file}"},
-			Env:   []string{"PYTHONWARNINGS=ignore", "JUPYTER_PLATFORM_DIRS=1"},
-			Cells: py, Runs: *n, Warmup: 20, Starts: *starts, Timeout: 60 * time.Second,
-		}, emit)
-		if err != nil {
+	ipyOpts := jupyter.BenchOptions{
+		Kernel: "ipykernel", Argv: []string{*python, "-m", "ipykernel_launcher", "-f", "{connection_file}"},
+		Env:   []string{"PYTHONWARNINGS=ignore", "JUPYTER_PLATFORM_DIRS=1"},
+		Cells: py, Runs: *n, Warmup: 20, Starts: *starts, Timeout: 60 * time.Second,
+	}
+	withIPy := *ipy == "auto" && pythonHas(s, *python, "ipykernel")
+	if withIPy {
+		if err := jupyter.Bench(ctx, ipyOpts, emit); err != nil {
 			return err
 		}
-		for _, c := range []string{"start", "1+1", "print", "figure"} {
-			m := medians[c]
-			if m["notmagic"] > 0 && m["ipykernel"] > 0 {
-				enc.Encode(map[string]any{"ratio": "notmagic/ipykernel", "case": c, "median": math.Round(1000*m["notmagic"]/m["ipykernel"]) / 1000})
-			}
+	}
+	if *jc == "auto" && pythonHas(s, *python, "jupyter_client") {
+		kernels := []jupyter.BenchOptions{{Kernel: "notmagic", Argv: plain, Cells: nm, Runs: *n, Warmup: 20, Starts: *starts}}
+		if withIPy {
+			kernels = append(kernels, ipyOpts)
+		}
+		if err := jupyter.BenchJupyterClient(ctx, *python, kernels, emit); err != nil {
+			return err
 		}
 	}
+	seen := map[key]bool{}
+	for _, k := range order {
+		nm, ipy := medians[key{k.frontend, "notmagic", k.cas}], medians[key{k.frontend, "ipykernel", k.cas}]
+		if seen[k] || nm == 0 || ipy == 0 || strings.HasSuffix(k.cas, " client") {
+			continue
+		}
+		seen[k] = true
+		enc.Encode(map[string]any{"ratio": "notmagic/ipykernel", "frontend": k.frontend, "case": k.cas, "median": math.Round(1000*nm/ipy) / 1000})
+	}
 	return nil
+}
+
+// pythonHas reports whether python can import module, and says on s.Err why not when it cannot.
+func pythonHas(s Streams, python, module string) bool {
+	out, err := exec.Command(python, "-c", "import "+module).CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(s.Err, "bench kernel: not measured with %s: %s cannot import it (%v): %s\n", module, python, err, strings.TrimSpace(string(out)))
+		return false
+	}
+	return true
 }
 
 // pickCells returns the cells of the comma-separated cases in list, for notmagic and for ipykernel

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"os"
@@ -47,7 +49,9 @@ type BenchOptions struct {
 
 // BenchResult is one measured figure, printed as a JSON line by `notmagic bench kernel`.
 type BenchResult struct {
-	Kernel   string  `json:"kernel"`
+	Kernel string `json:"kernel"`
+	// Frontend is what measured it: "bench" (Bench's own, in Go) or "jupyter_client" (BenchJupyterClient).
+	Frontend string  `json:"frontend"`
 	Case     string  `json:"case"`
 	N        int     `json:"n"`
 	MedianMs float64 `json:"median_ms,omitempty"`
@@ -125,7 +129,7 @@ func Bench(ctx context.Context, o BenchOptions, emit func(BenchResult)) error {
 		w := max(1, len(rss)/10)
 		before, after := median(rss[:w]), median(rss[len(rss)-w:])
 		mb := func(x float64) float64 { return round3(x / (1 << 20)) }
-		emit(BenchResult{Kernel: o.Kernel, Case: "soak", N: o.Soak, RSSBeforeMB: mb(before), RSSAfterMB: mb(after),
+		emit(BenchResult{Kernel: o.Kernel, Frontend: "bench", Case: "soak", N: o.Soak, RSSBeforeMB: mb(before), RSSAfterMB: mb(after),
 			RSSPeakMB: mb(slices.Max(rss)), GrowthPct: round3(100 * (after - before) / before)})
 	}
 	return nil
@@ -136,7 +140,7 @@ func summarize(kernel, name string, ds []time.Duration) BenchResult {
 	slices.Sort(ds)
 	ms := func(d time.Duration) float64 { return round3(float64(d) / 1e6) }
 	p95 := ds[max(0, int(math.Ceil(0.95*float64(len(ds))))-1)]
-	return BenchResult{Kernel: kernel, Case: name, N: len(ds), MedianMs: ms(ds[len(ds)/2]), P95Ms: ms(p95)}
+	return BenchResult{Kernel: kernel, Frontend: "bench", Case: name, N: len(ds), MedianMs: ms(ds[len(ds)/2]), P95Ms: ms(p95)}
 }
 
 // median returns the median of xs (the upper one of an even count), leaving xs as it was.
@@ -477,4 +481,98 @@ func freeTCPPorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+//go:embed bench_jupyter_client.py
+var jupyterClientBench string
+
+// BenchJupyterClient measures kernels as BenchOptions say, through Python's jupyter_client (run by
+// python) instead of Bench's own frontend: each kernel gets a kernelspec in a temporary JUPYTER_PATH,
+// is started with start_new_kernel and runs its cells. The results carry Frontend "jupyter_client",
+// and one more case per kernel, "<first case> client": the client's own time for that cell, measured
+// when all of its messages have already arrived. The soak options are ignored.
+func BenchJupyterClient(ctx context.Context, python string, kernels []BenchOptions, emit func(BenchResult)) error {
+	dir, err := os.MkdirTemp("", "notmagic-bench-jc-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	type kernelConfig struct {
+		Name   string      `json:"name"`
+		Spec   string      `json:"spec"`
+		Cells  [][2]string `json:"cells"`
+		Runs   int         `json:"runs"`
+		Warmup int         `json:"warmup"`
+		Starts int         `json:"starts"`
+	}
+	var config struct {
+		Kernels []kernelConfig `json:"kernels"`
+	}
+	for i, o := range kernels {
+		spec := fmt.Sprintf("bench-%d", i)
+		env := map[string]string{}
+		for _, kv := range o.Env {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				env[k] = v
+			}
+		}
+		js, err := json.Marshal(map[string]any{"argv": o.Argv, "display_name": o.Kernel, "language": o.Kernel,
+			"env": env, "interrupt_mode": "message"})
+		if err != nil {
+			return err
+		}
+		specDir := filepath.Join(dir, "kernels", spec)
+		if err := os.MkdirAll(specDir, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(specDir, "kernel.json"), js, 0o644); err != nil {
+			return err
+		}
+		kc := kernelConfig{Name: o.Kernel, Spec: spec, Cells: [][2]string{}, Runs: o.Runs, Warmup: o.Warmup, Starts: o.Starts}
+		for _, c := range o.Cells {
+			kc.Cells = append(kc.Cells, [2]string{c.Case, c.Code})
+		}
+		config.Kernels = append(config.Kernels, kc)
+	}
+	cfg := filepath.Join(dir, "config.json")
+	script := filepath.Join(dir, "bench_jupyter_client.py")
+	js, _ := json.Marshal(config)
+	if err := os.WriteFile(cfg, js, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(script, []byte(jupyterClientBench), 0o644); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, python, script, cfg)
+	cmd.Env = append(os.Environ(), "JUPYTER_PATH="+dir, "JUPYTER_PLATFORM_DIRS=1", "PYTHONWARNINGS=ignore")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("jupyter_client: %w", err)
+	}
+	dec := json.NewDecoder(out)
+	for {
+		var r BenchResult
+		if err := dec.Decode(&r); err != nil {
+			if !errors.Is(err, io.EOF) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				return fmt.Errorf("jupyter_client: reading its results: %w", err)
+			}
+			break
+		}
+		emit(r)
+	}
+	if err := cmd.Wait(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 2000 {
+			msg = "…" + msg[len(msg)-2000:]
+		}
+		return fmt.Errorf("jupyter_client: %w; its stderr:\n%s", err, msg)
+	}
+	return nil
 }

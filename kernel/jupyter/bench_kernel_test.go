@@ -74,3 +74,37 @@ func TestBench(t *testing.T) {
 		t.Errorf("a process that never answers: %v", err)
 	}
 }
+
+// TestBenchJupyterClient runs the same benchmark through Python's jupyter_client: a start-up, each
+// case, and the client's own share of the first; a failing cell is an error that names it.
+func TestBenchJupyterClient(t *testing.T) {
+	requirePython(t, "jupyter_client")
+	python := systemPython
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := BenchOptions{Kernel: "notmagic", Argv: []string{exe, "kernel", "-f", "{connection_file}", "--quiet"},
+		Env: []string{"NOTMAGIC_KERNEL_CHILD=1"}, Cells: []BenchCell{{"1+1", "1+1"}, {"print", `fmt.Println("hello")`}},
+		Runs: 5, Warmup: 1, Starts: 1}
+	var got []BenchResult
+	if err := BenchJupyterClient(context.Background(), python, []BenchOptions{o}, func(r BenchResult) { got = append(got, r) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"start", "1+1", "print", "1+1 client"}
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d: %+v", len(got), len(want), got)
+	}
+	for i, r := range got {
+		if r.Case != want[i] || r.Kernel != "notmagic" || r.Frontend != "jupyter_client" || r.MedianMs <= 0 || r.P95Ms < r.MedianMs {
+			t.Errorf("result %d: %+v, want case %s", i, r, want[i])
+		}
+	}
+	t.Logf("%+v", got)
+
+	o.Cells, o.Starts = []BenchCell{{"bad", "undefinedName + 1"}}, 0
+	err = BenchJupyterClient(context.Background(), python, []BenchOptions{o}, func(BenchResult) {})
+	if err == nil || !strings.Contains(err.Error(), "undefinedName") {
+		t.Errorf("a failing cell: %v", err)
+	}
+}
