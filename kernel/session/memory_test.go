@@ -56,6 +56,11 @@ func TestReleaseTemporaries(t *testing.T) {
 		t.Fatal("the interpreter's layout is not the one release.go knows (yaegi upgraded?): cells' temporaries would be kept for ever")
 	}
 	run(t, s, "n := 1\ncount := func() int { return n * 10 }\nfunc twice(x int) int { return 2 * x }\ntype pair struct{ a, b int }")
+	// Closures handed to compiled code read the variables of the top-level blocks they were made in
+	// from the global frame, after their cell too: those slots belong to the variables.
+	run(t, s, "var fns []plots.Fn")
+	run(t, s, "for _, k := range []float64{2, 3} {\n\tfns = append(fns, plots.Fn{F: func(x float64) float64 { return k * x }})\n}\n"+
+		"{\n\tz := 5.0\n\tfns = append(fns, plots.Fn{F: func(x float64) float64 { return z * x }})\n}")
 	heap := func() uint64 {
 		runtime.GC()
 		var m runtime.MemStats
@@ -79,5 +84,8 @@ func TestReleaseTemporaries(t *testing.T) {
 	res, _ := run(t, s, "count() + twice(n) + pair{1, 2}.b")
 	if got := res["text/plain"]; got != "50" {
 		t.Errorf("after releasing: count() + twice(n) + pair{1, 2}.b = %v, want 50", got)
+	}
+	if res, _ := run(t, s, "fns[1].F(1) + fns[2].F(1)"); res["text/plain"] != "8" {
+		t.Errorf("closures over a loop's and a block's variables, cells later: fns[1].F(1) + fns[2].F(1) = %v, want 3 + 5", res["text/plain"])
 	}
 }

@@ -21,7 +21,7 @@ import (
 //     nothing), so each cell's syntax tree stays reachable.
 //
 // releaseTemporaries undoes that after each cell, through the unexported fields, since yaegi offers no
-// API for it: the slots the cell added that no package-level symbol owns get fresh zero values (what
+// API for it: the slots the cell added that no symbol owns get fresh zero values (what
 // they held becomes garbage unless something else still refers to it), and the two lists are emptied.
 // Declarations are untouched: variables, functions, types and constants are owned by symbols, and a
 // closure keeps what it copied. TestReleaseTemporaries pins the fields it relies on, so a yaegi upgrade
@@ -72,12 +72,18 @@ func (y *yaegiInternals) frameLen() int {
 	return len(*y.frameData)
 }
 
-// owned returns the global frame slots that package-level symbols own.
+// owned returns the global frame slots that symbols own: package-level ones, and the variables of
+// the blocks that top-level code opened (a loop's variable, say), which live in the global frame too
+// and which a closure made there reads from it, for as long as the closure lives.
 func (y *yaegiInternals) owned() map[int]bool {
 	own := map[int]bool{}
-	add := func(sc reflect.Value) {
+	var add func(sc reflect.Value)
+	add = func(sc reflect.Value) {
 		if sc.Kind() != reflect.Pointer || sc.IsNil() {
 			return
+		}
+		if lvl := sc.Elem().FieldByName("level"); !lvl.IsValid() || lvl.Kind() != reflect.Int || lvl.Int() != 0 {
+			return // a function's scope: its own frame
 		}
 		syms := sc.Elem().FieldByName("sym")
 		if !syms.IsValid() || syms.Kind() != reflect.Map {
@@ -92,6 +98,11 @@ func (y *yaegiInternals) owned() map[int]bool {
 				own[int(idx.Int())] = true
 			}
 		}
+		if ch := sc.Elem().FieldByName("child"); ch.IsValid() && ch.Kind() == reflect.Slice {
+			for i := range ch.Len() {
+				add(ch.Index(i))
+			}
+		}
 	}
 	add(y.universe)
 	for it := y.scopes.MapRange(); it.Next(); {
@@ -102,6 +113,10 @@ func (y *yaegiInternals) owned() map[int]bool {
 
 // release gives the global frame's slots from index from on that no symbol owns fresh zero values, and
 // empties the list of roots and the package scopes' lists of child scopes.
+//
+// The slots stay: a later cell's temporaries get new ones. Reusing their indexes would keep the frame
+// short, but compiled code still writes to some of them (after each call, a closure made at top level
+// writes a value back into the slot that held it), so a cell adds a few slots of 24 bytes each.
 func (y *yaegiInternals) release(from int) {
 	own := y.owned()
 	types := y.frameTypes()
