@@ -10,15 +10,16 @@ import (
 func init() {
 	Symbols["github.com/notmagic/notmagic/lib/gpu/gpu"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"Available":      reflect.ValueOf(gpu.Available),
-		"Default":        reflect.ValueOf(gpu.Default),
-		"DeviceInfo":     reflect.ValueOf(gpu.DeviceInfo),
-		"Memory":         reflect.ValueOf(gpu.Memory),
-		"Register":       reflect.ValueOf(gpu.Register),
-		"SetMemoryLimit": reflect.ValueOf(gpu.SetMemoryLimit),
-		"SetTF32":        reflect.ValueOf(gpu.SetTF32),
-		"Sync":           reflect.ValueOf(gpu.Sync),
-		"UseCUBLAS":      reflect.ValueOf(gpu.UseCUBLAS),
+		"Available":         reflect.ValueOf(gpu.Available),
+		"Default":           reflect.ValueOf(gpu.Default),
+		"DeviceInfo":        reflect.ValueOf(gpu.DeviceInfo),
+		"Memory":            reflect.ValueOf(gpu.Memory),
+		"Register":          reflect.ValueOf(gpu.Register),
+		"SetFlashAttention": reflect.ValueOf(gpu.SetFlashAttention),
+		"SetMemoryLimit":    reflect.ValueOf(gpu.SetMemoryLimit),
+		"SetTF32":           reflect.ValueOf(gpu.SetTF32),
+		"Sync":              reflect.ValueOf(gpu.Sync),
+		"UseCUBLAS":         reflect.ValueOf(gpu.UseCUBLAS),
 
 		// type definitions
 		"Backend":  reflect.ValueOf((*gpu.Backend)(nil)),

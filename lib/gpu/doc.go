@@ -57,7 +57,10 @@
 // libcuda.so.1. Beyond backend.Backend the backend implements lib/nn's optional extensions DropoutMasker
 // (masks from a counter-based hash of a seed, so nothing is copied from the host), FusedCausalSoftmax
 // (scale, causal mask, softmax and dropout of the attention weights in one pass, the mask redrawn from
-// its seed in the backward pass) and UninitAllocator (no fill for outputs a kernel overwrites).
+// its seed in the backward pass), FlashAttention (kernels/attention.cu: causal attention with dropout
+// that never stores the T×T weights, a query or key row per thread, switched on by SetFlashAttention
+// or NOTMAGIC_FLASH_ATTENTION=1 until its speed is measured on a GPU) and UninitAllocator (no fill for
+// outputs a kernel overwrites).
 //
 // # Testing
 //

@@ -86,6 +86,7 @@ func TestEmulatedDevice(t *testing.T) {
 	checkDropoutAndClip(t, "cudaemu")
 	nntest.CheckAutograd(t, "cudaemu")
 	nntest.CheckGPTStep(t, "cudaemu")
+	checkFlashAttention(t, "cudaemu")
 	s := be.d.alloc.Stats()
 	t.Logf("total %v; allocator %+v", time.Since(start), s)
 	if s.Hits == 0 {

@@ -45,6 +45,15 @@ const (
 	kDropoutMask
 	kCausalSoftmax
 	kCausalSoftmaxGrad
+	kFlashFwd32
+	kFlashFwd64
+	kFlashDsum
+	kFlashDQ32
+	kFlashDQ64
+	kFlashDK32
+	kFlashDK64
+	kFlashDV32
+	kFlashDV64
 	numKernels
 )
 
@@ -76,6 +85,15 @@ var kernelNames = [numKernels]string{
 	kDropoutMask:         "nm_dropout_mask",
 	kCausalSoftmax:       "nm_causal_softmax",
 	kCausalSoftmaxGrad:   "nm_causal_softmax_grad",
+	kFlashFwd32:          "nm_flash_fwd32",
+	kFlashFwd64:          "nm_flash_fwd64",
+	kFlashDsum:           "nm_flash_dsum",
+	kFlashDQ32:           "nm_flash_dq32",
+	kFlashDQ64:           "nm_flash_dq64",
+	kFlashDK32:           "nm_flash_dk32",
+	kFlashDK64:           "nm_flash_dk64",
+	kFlashDV32:           "nm_flash_dv32",
+	kFlashDV64:           "nm_flash_dv64",
 }
 
 func (k kernelID) String() string { return kernelNames[k] }

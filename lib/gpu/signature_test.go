@@ -62,6 +62,11 @@ func TestLaunchSignatures(t *testing.T) {
 	be.DropoutMask(be.Alloc(1000), 0.2, 7)
 	be.CausalSoftmax(be.Alloc(2*5*5), be.Alloc(2*5*5), be.Alloc(2*5*5), 10, 5, 0.5, 0.1, 3)
 	be.CausalSoftmaxGrad(be.Alloc(2*5*5), be.Alloc(2*5*5), be.Alloc(2*5*5), 10, 5, 0.5, 0.1, 3)
+	for _, D := range []int{7, 40} { // one of each instantiation: D ≤ 32 and D ≤ 64
+		n := 2 * 70 * 3 * D
+		be.FlashAttention(be.Alloc(n), be.Alloc(2*3*70), be.Alloc(3*n), 2, 70, 3, D, 0.3, 0.1, 5)
+		be.FlashAttentionGrad(be.Alloc(3*n), be.Alloc(n), be.Alloc(n), be.Alloc(2*3*70), be.Alloc(3*n), 2, 70, 3, D, 0.3, 0.1, 5)
+	}
 	jobs := finish() // cuBLAS is not loaded on a recording device: MatMul used the PTX GEMM
 
 	used := map[kernelID]int{}

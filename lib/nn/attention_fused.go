@@ -163,6 +163,30 @@ func softmaxGradRowGo(p, d []float32, scale float32) {
 	}
 }
 
+// flashAttention is causal attention on a backend implementing FlashAttention: qkv [B, T, 3C] →
+// y [B, T, C], with dropout p on the attention weights; the weights themselves are never stored.
+func flashAttention(fl backend.FlashAttention, qkv *Tensor, heads int, p float32) *Tensor {
+	B, T, C := qkv.shape[0], qkv.shape[1], qkv.shape[2]/3
+	D := C / heads
+	be := qkv.backend()
+	scale := float32(1 / math.Sqrt(float64(D)))
+	y := output(be, []int{B, T, C})
+	lse := uninitBuf(be, B*heads*T)
+	var seed uint64
+	if p > 0 {
+		seed = rng.Uint64()
+	}
+	fl.FlashAttention(y.buf, lse, qkv.buf, B, T, heads, D, scale, p, seed)
+	record(y, "flash_attention", []*Tensor{qkv}, func(g *Tensor) {
+		if qkv.requiresGrad {
+			d := output(be, qkv.shape)
+			fl.FlashAttentionGrad(d.buf, g.buf, y.buf, lse, qkv.buf, B, T, heads, D, scale, p, seed)
+			accumulate(qkv, d, true)
+		}
+	})
+	return y
+}
+
 // causalSoftmax applies a FusedCausalSoftmax to scores [..., T, T]: it returns the attention weights
 // after dropout p (in the graph) and before it (detached, for plotting).
 func causalSoftmax(fs backend.FusedCausalSoftmax, scores *Tensor, scale, p float32) (out, probs *Tensor) {

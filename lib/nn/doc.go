@@ -73,6 +73,7 @@
 // backend may implement optional extensions, which lib/nn finds by type assertion and otherwise
 // composes from the primitives: FusedAttention (causal attention in one op, used without attention
 // dropout; the CPU has it), FusedCausalSoftmax (the attention softmax with its scale, mask and dropout
-// in one pass; the GPU has it), DropoutMasker (masks drawn on the device) and UninitAllocator (outputs
-// without a zero fill). ClipGradNorm sums squares on the tensors' device and copies back one number.
+// in one pass; the GPU has it), FlashAttention (causal attention with dropout that never stores the
+// T×T weights; the GPU has it, switched on by gpu.SetFlashAttention), DropoutMasker (masks drawn on
+// the device) and UninitAllocator (outputs without a zero fill). ClipGradNorm sums squares on the tensors' device and copies back one number.
 package nn

@@ -224,6 +224,14 @@ func (a *SelfAttention) forward(x *Tensor, keep bool) (*Tensor, *Tensor) {
 	H := a.Heads
 	D := C / H
 	causal := a.Attend != AttendAll
+	if fl, ok := x.backend().(backend.FlashAttention); ok && causal && !keep && fl.FlashAttentionFits(B, T, H, D) {
+		p := a.Dropout
+		if !a.train {
+			p = 0
+		}
+		y := flashAttention(fl, a.QKV.Forward(x), H, p)
+		return Dropout(a.Proj.Forward(y), a.Dropout, a.train), nil
+	}
 	if fa, ok := x.backend().(backend.FusedAttention); ok && causal && (a.Dropout == 0 || !a.train) && T > 0 && D > 0 {
 		y, att := causalAttention(fa, a.QKV.Forward(x), H, keep)
 		return a.Proj.Forward(y), att

@@ -10,7 +10,8 @@
 # (5000 iterations, evals over 200 batches: best val loss ≤ 1.50 is the goal) instead of the quick
 # timing (BENCH_TIMEOUT per benchmark: 180 s, 570 s with FULL=1); TORCH=0 skips PyTorch; TESTS=0
 # skips the tests; NOTMAGIC_TF32=1 lets cuBLAS use TF32; MEMCAP=8G (say) times the dropout-0.2
-# steps once more with the backend's device memory capped there (NOTMAGIC_GPU_MEMORY).
+# steps once more with the backend's device memory capped there (NOTMAGIC_GPU_MEMORY); the dropout-0.2
+# steps are also timed with the FlashAttention kernels (NOTMAGIC_FLASH_ATTENTION=1) unless FLASH=0.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/out/gpu"
@@ -71,6 +72,11 @@ bench_test 0 "$ITERS" "$logs/bench-test.log"
 echo "== timing from the test binary (GPU configuration, dropout 0.2, $ITERS iterations)"
 bench_test 0.2 "$ITERS" "$logs/bench-test-dropout.log"
 timings=("$logs/bench-test.log" "$logs/bench-test-dropout.log")
+if [ "${FLASH:-1}" != 0 ]; then
+	echo "== timing from the test binary (dropout 0.2, $ITERS iterations, flash attention: NOTMAGIC_FLASH_ATTENTION=1)"
+	bench_test 0.2 "$ITERS" "$logs/bench-test-flash.log" NOTMAGIC_FLASH_ATTENTION=1
+	timings+=("$logs/bench-test-flash.log")
+fi
 if [ -n "${MEMCAP:-}" ]; then
 	echo "== timing from the test binary (dropout 0.2, $ITERS iterations, NOTMAGIC_GPU_MEMORY=$MEMCAP)"
 	bench_test 0.2 "$ITERS" "$logs/bench-test-memcap.log" NOTMAGIC_GPU_MEMORY="$MEMCAP"
@@ -110,7 +116,7 @@ else
 fi
 for b in "${timings[@]}"; do
 	label="timing, dropout $(jget dropout "$b")"
-	case $b in *memcap*) label="$label, cap $MEMCAP" ;; esac
+	case $b in *memcap*) label="$label, cap $MEMCAP" ;; *flash*) label="$label, flash" ;; esac
 	if grep -q '"summary"' "$b"; then
 		printf '%-28s %s ms/iter, %s tokens/s, MFU %s of FP32 peak, %s of TF32 peak (cuBLAS %s, TF32 %s); device memory peak %s MB, %s collections\n' "$label" \
 			"$(jget median_ms_per_iter "$b")" "$(jget tokens_per_s "$b")" "$(jget mfu_vs_fp32_peak "$b")" "$(jget mfu_vs_tf32_peak "$b")" "$(jget cublas "$b")" "$(jget tf32 "$b")" \

@@ -6,7 +6,7 @@
 //
 // A backend implements Backend. It may also implement the optional extensions below, each of which
 // lib/nn discovers by a type assertion and uses instead of a slower composition of the core kernels:
-// UninitAllocator, BufferReleaser, DropoutMasker, FusedAttention and FusedCausalSoftmax.
+// UninitAllocator, BufferReleaser, DropoutMasker, FusedAttention, FusedCausalSoftmax and FlashAttention.
 //
 // The CPU backend (nn.CPU) is the reference; lib/nn/nntest holds a test double of this seam and the
 // conformance suite that every backend runs against the CPU.
@@ -150,6 +150,23 @@ type FusedCausalSoftmax interface {
 	CausalSoftmax(out, y, x Buffer, rows, T int, scale, p float32, seed uint64)
 	// CausalSoftmaxGrad writes (does not add) dx = the gradient through CausalSoftmax given y and dout.
 	CausalSoftmaxGrad(dx, y, dout Buffer, rows, T int, scale, p float32, seed uint64)
+}
+
+// FlashAttention is an optional Backend extension: causal multi-head attention with dropout on the
+// attention weights that never stores the [B, H, T, T] weights (FlashAttention, Dao et al. 2022): the
+// forward pass keeps each row's log-sum-exp, and the backward pass recomputes the weights from it.
+// lib/nn prefers it to FusedAttention and FusedCausalSoftmax when FlashAttentionFits says yes.
+type FlashAttention interface {
+	// FlashAttentionFits reports whether FlashAttention takes these sizes (and is switched on).
+	FlashAttentionFits(B, T, H, D int) bool
+	// FlashAttention reads qkv [B, T, 3·H·D] (rows q | k | v, each H heads of D) and writes
+	// y [B, T, H·D] = dropout(softmax(scale·q·kᵀ + causal mask))·v per head, and lse [B, H, T], the log
+	// of each row's softmax denominator (log Σⱼ exp(scale·q·kⱼ)). With p > 0, weight (b, h, i, j) is
+	// kept, scaled by 1/(1−p), when the dropout draw of seed at index ((b·H + h)·T + i)·T + j is ≥ p:
+	// the weights FusedCausalSoftmax drops for the same seed.
+	FlashAttention(y, lse, qkv Buffer, B, T, H, D int, scale, p float32, seed uint64)
+	// FlashAttentionGrad writes dqkv, the gradient through FlashAttention given dy and its y and lse.
+	FlashAttentionGrad(dqkv, dy, y, lse, qkv Buffer, B, T, H, D int, scale, p float32, seed uint64)
 }
 
 // BufferReleaser is an optional Backend extension: Release takes back a buffer that lib/nn knows

@@ -104,6 +104,7 @@ static inline float atomicAdd(float *p, float v) { // fibers never run at once: 
 #include "../../kernels/reduce.cu"
 #include "../../kernels/nn.cu"
 #include "../../kernels/gemm.cu"
+#include "../../kernels/attention.cu"
 
 // ---- launching ----
 template <typename... A, size_t... I>
@@ -125,7 +126,8 @@ static const Kernel kernels[] = {
 	K(nm_masked_fill), K(nm_adamw), K(nm_reduce_rows), K(nm_reduce_cols), K(nm_softmax), K(nm_softmax_grad),
 	K(nm_ce_rows), K(nm_ce_mean), K(nm_ce_grad), K(nm_layernorm), K(nm_layernorm_grad_x),
 	K(nm_layernorm_grad_params), K(nm_embedding), K(nm_embedding_grad), K(nm_sgemm), K(nm_sgemm_128), K(nm_dropout_mask),
-	K(nm_causal_softmax), K(nm_causal_softmax_grad),
+	K(nm_causal_softmax), K(nm_causal_softmax_grad), K(nm_flash_fwd32), K(nm_flash_fwd64), K(nm_flash_dsum),
+	K(nm_flash_dq32), K(nm_flash_dq64), K(nm_flash_dk32), K(nm_flash_dk64), K(nm_flash_dv32), K(nm_flash_dv64),
 };
 static const int nkernels = sizeof(kernels) / sizeof(kernels[0]);
 
