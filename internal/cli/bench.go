@@ -94,6 +94,9 @@ func benchGPT(s Streams, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := f.setPrecision(); err != nil {
+		return err
+	}
 	nn.Seed(f.seed)
 	text, err := nn.ReadCorpus(*data)
 	if err != nil {

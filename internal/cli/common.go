@@ -22,6 +22,8 @@ type modelFlags struct {
 	threads                                  int
 	dropout                                  float64
 	device                                   string
+	precision                                string // "", fp32, tf32 or bf16: the products on cuda
+	flash                                    bool   // causal attention through lib/gpu's FlashAttention
 }
 
 func (f *modelFlags) register(fs *flag.FlagSet) {
@@ -40,6 +42,8 @@ func (f *modelFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.threads, "threads", 0, "CPU threads (0: all cores)")
 	fs.Float64Var(&f.dropout, "dropout", 0, "dropout probability in training")
 	fs.StringVar(&f.device, "device", "cpu", "device: cpu, or cuda when the GPU backend is available")
+	fs.StringVar(&f.precision, "precision", "", "matrix products on cuda: fp32, tf32, or bf16 (inputs rounded to bfloat16 for the tensor cores, float32 weights and sums) (default fp32, or as NOTMAGIC_TF32/NOTMAGIC_BF16 say)")
+	fs.BoolVar(&f.flash, "flash-attention", false, "on cuda: causal attention through the FlashAttention kernels (never stores the attention weights)")
 }
 
 func (f *modelFlags) check() error {
@@ -56,6 +60,14 @@ func (f *modelFlags) check() error {
 		return fmt.Errorf("--warmup %d must be ≥ 0", f.warmup)
 	case f.lr <= 0 || f.minLR < 0:
 		return fmt.Errorf("--lr %v must be positive and --min-lr %v ≥ 0", f.lr, f.minLR)
+	case f.precision != "" && f.precision != "fp32" && f.precision != "tf32" && f.precision != "bf16":
+		return fmt.Errorf("--precision %q: want fp32, tf32 or bf16", f.precision)
+	case f.device != "cuda" && (f.precision == "tf32" || f.precision == "bf16" || f.flash):
+		what := "--flash-attention"
+		if f.precision == "tf32" || f.precision == "bf16" {
+			what = "--precision " + f.precision
+		}
+		return fmt.Errorf("%s needs --device cuda (the CPU computes in float32)", what)
 	}
 	return nil
 }

@@ -22,8 +22,26 @@ func openDevice(name string) (sync func() error, err error) {
 	return func() error { return nil }, nil
 }
 
-// deviceFields returns the JSON fields of a GPU run: the device's name, whether cuBLAS and TF32
-// were used, the peak device memory the allocator held (in use plus cached, MiB) and the garbage
+// setPrecision applies --precision and --flash-attention to the GPU backend (check has made sure they
+// are only set with --device cuda); an empty precision leaves the environment's choice.
+func (f *modelFlags) setPrecision() error {
+	if f.device != "cuda" {
+		return nil
+	}
+	if f.flash {
+		gpu.SetFlashAttention(true)
+	}
+	if f.precision == "" {
+		return nil
+	}
+	if err := gpu.SetBF16(f.precision == "bf16"); err != nil {
+		return err
+	}
+	return gpu.SetTF32(f.precision == "tf32")
+}
+
+// deviceFields returns the JSON fields of a GPU run: the device's name, whether cuBLAS, TF32, bf16
+// and the FlashAttention kernels were used, the peak device memory the allocator held (in use plus cached, MiB) and the garbage
 // collections it asked for, and model FLOPs utilisation as RECIPE.md defines it: FLOPs per token
 // (6·N + 12·layers·width·block) × tokens/s ÷ the card's peak, against its FP32, TF32 and BF16 dense
 // peaks (left out for an unknown card). Nothing on the CPU.
@@ -36,7 +54,8 @@ func deviceFields(device string, flopsPerToken, tokensPerS float64) []any {
 		return nil
 	}
 	f := flopsPerToken * tokensPerS
-	fields := []any{"device", info.Name, "cublas", info.CUBLAS != "", "tf32", info.TF32, "model_tflops", pyRound(f/1e12, 2)}
+	fields := []any{"device", info.Name, "cublas", info.CUBLAS != "", "tf32", info.TF32, "bf16", info.BF16,
+		"flash_attention", gpu.FlashAttentionOn(), "model_tflops", pyRound(f/1e12, 2)}
 	if mem, err := gpu.Memory(); err == nil {
 		fields = append(fields, "device_peak_mb", mem.Peak>>20, "gcs", mem.GCs)
 	}

@@ -89,6 +89,16 @@ func TestBenchErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `no device "tpu" (available: [cpu`) {
 		t.Errorf("--device tpu: %v", err)
 	}
+	for _, c := range []struct{ args, want string }{
+		{"--precision fp16", `--precision "fp16": want fp32, tf32 or bf16`},
+		{"--precision bf16", "--precision bf16 needs --device cuda"},
+		{"--flash-attention", "--flash-attention needs --device cuda"},
+	} {
+		err := benchGPT(Streams{Out: &out, Err: &errOut}, append([]string{"--data", corpus}, strings.Fields(c.args)...))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("bench gpt %s: %v, want %q", c.args, err, c.want)
+		}
+	}
 	err = train(context.Background(), Streams{Out: &out, Err: &errOut}, []string{"--data", corpus, "--device", "cuda", "--iters", "0", "--out", filepath.Join(t.TempDir(), "m.safetensors")})
 	if err != nil && !strings.Contains(err.Error(), "gpu: ") {
 		t.Errorf("train --device cuda without a GPU: %v (want lib/gpu's reason)", err)

@@ -88,6 +88,9 @@ func train(ctx context.Context, s Streams, args []string) error {
 	if _, err := openDevice(f.device); err != nil {
 		return err
 	}
+	if err := f.setPrecision(); err != nil {
+		return err
+	}
 	model, err := nn.NewGPT(f.config(tok.VocabSize()))
 	if err != nil {
 		return err

@@ -23,6 +23,10 @@ func init() { flashOn.Store(os.Getenv("NOTMAGIC_FLASH_ATTENTION") == "1") }
 // NOTMAGIC_FLASH_ATTENTION=1 turns it on at start.
 func SetFlashAttention(on bool) { flashOn.Store(on) }
 
+// FlashAttentionOn reports whether SetFlashAttention (or NOTMAGIC_FLASH_ATTENTION=1) switched the
+// FlashAttention kernels on.
+func FlashAttentionOn() bool { return flashOn.Load() }
+
 // flashMaxD is the widest head the FlashAttention kernels take (they hold a row per thread in
 // registers, instantiated for D ≤ 32 and D ≤ 64).
 const flashMaxD = 64

@@ -95,7 +95,7 @@ func TestGPUTrainBench(t *testing.T) {
 	mem, _ := Memory()
 	flops := m.FLOPsPerToken() * tps
 	out := map[string]any{
-		"summary": true, "impl": "notmagic-gpu-test", "device": info.Name, "cublas": info.CUBLAS != "", "tf32": info.TF32, "flash_attention": flashOn.Load(), "dropout": dropout,
+		"summary": true, "impl": "notmagic-gpu-test", "device": info.Name, "cublas": info.CUBLAS != "", "tf32": info.TF32, "bf16": info.BF16, "flash_attention": flashOn.Load(), "dropout": dropout,
 		"iters": iters, "wall_s": round(wall, 2), "median_ms_per_iter": round(med*1e3, 2), "tokens_per_s": int(tps),
 		"last_loss": round(float64(loss), 4), "model_tflops": round(flops/1e12, 2),
 		"device_peak_mb": mem.Peak >> 20, "gcs": mem.GCs,

@@ -45,6 +45,8 @@ type cublas struct {
 	path                                    string
 	handle                                  uintptr
 	create, setStream, setMathMode, sgemmSB uintptr
+	gemmExSB                                uintptr // cublasGemmStridedBatchedEx, for bf16 (0 when absent)
+	bf16                                    bool    // products through gemmExSB with bf16 tensor cores
 	// alpha and beta live on the heap so that their addresses stay valid during calls (host pointer mode).
 	scalars *[2]float32
 }
@@ -57,6 +59,12 @@ const (
 	cublasTF32TensorMath  = 3
 	cublasStatusSuccess   = 0
 	cublasDisableEnvValue = "0"
+	// cublasGemmStridedBatchedEx's float32 storage and its compute type that lets cuBLAS round the
+	// float32 inputs to bfloat16 for the tensor cores, accumulating in float32.
+	cudaR32F                 = 0
+	cublasCompute32FFast16BF = 75
+	cublasGemmDefault        = -1
+	cublasStatusNotSupported = 15
 )
 
 // loadCUBLAS opens cuBLAS and creates a handle on the CUDA thread; it runs there.
@@ -81,6 +89,7 @@ func loadCUBLAS(stream uintptr, tf32 bool) (*cublas, error) {
 		}
 		*s.fn = p
 	}
+	b.gemmExSB, _ = dlsym(h, "cublasGemmStridedBatchedEx") // optional: only bf16 needs it
 	if err := blasCall("cublasCreate_v2", b.create, uintptr(unsafe.Pointer(&b.handle))); err != nil {
 		return nil, err
 	}
@@ -180,6 +189,14 @@ func (b *cublas) sgemm(g colMajorGemm, batch int, alpha, beta float32, a, bb, c 
 		a, bb = bb, a
 	}
 	b.scalars[0], b.scalars[1] = alpha, beta
+	if b.bf16 {
+		return blasCall("cublasGemmStridedBatchedEx", b.gemmExSB, b.handle,
+			uintptr(g.opA), uintptr(g.opB), uintptr(g.m), uintptr(g.n), uintptr(g.k),
+			uintptr(unsafe.Pointer(&b.scalars[0])), a, cudaR32F, uintptr(g.lda), uintptr(int64(g.strideA)),
+			bb, cudaR32F, uintptr(g.ldb), uintptr(int64(g.strideB)),
+			uintptr(unsafe.Pointer(&b.scalars[1])), c, cudaR32F, uintptr(g.ldc), uintptr(int64(g.strideC)),
+			uintptr(batch), cublasCompute32FFast16BF, gemmDefaultAlgo)
+	}
 	return blasCall("cublasSgemmStridedBatched", b.sgemmSB, b.handle,
 		uintptr(g.opA), uintptr(g.opB), uintptr(g.m), uintptr(g.n), uintptr(g.k),
 		uintptr(unsafe.Pointer(&b.scalars[0])), a, uintptr(g.lda), uintptr(int64(g.strideA)),
@@ -188,7 +205,30 @@ func (b *cublas) sgemm(g colMajorGemm, batch int, alpha, beta float32, a, bb, c 
 		uintptr(batch))
 }
 
-// setupBLAS loads cuBLAS unless NOTMAGIC_CUBLAS=0, with TF32 when NOTMAGIC_TF32=1.
+// gemmDefaultAlgo is CUBLAS_GEMM_DEFAULT (−1) as the int argument's register holds it.
+var gemmDefaultAlgo = uintptr(uint32(0xFFFFFFFF))
+
+// setBF16 turns bf16 products on or off; it fails when cuBLAS did not load or lacks
+// cublasGemmStridedBatchedEx.
+func (d *device) setBF16(on bool) error {
+	if d.blas == nil {
+		if !on {
+			return nil
+		}
+		return fmt.Errorf("gpu: bf16 products need cuBLAS, which did not load (%s)", d.info.CUBLASError)
+	}
+	if on && d.blas.gemmExSB == 0 {
+		return fmt.Errorf("gpu: bf16 products need cublasGemmStridedBatchedEx, which %s lacks", d.blas.path)
+	}
+	return d.sync(func() error {
+		d.blas.bf16 = on
+		d.info.BF16 = on
+		return nil
+	})
+}
+
+// setupBLAS loads cuBLAS unless NOTMAGIC_CUBLAS=0, with TF32 when NOTMAGIC_TF32=1 and bf16 products
+// when NOTMAGIC_BF16=1.
 func (d *device) setupBLAS() {
 	d.info.TF32 = os.Getenv("NOTMAGIC_TF32") == "1"
 	if os.Getenv("NOTMAGIC_CUBLAS") == cublasDisableEnvValue {
@@ -211,4 +251,9 @@ func (d *device) setupBLAS() {
 	}
 	d.useBlas.Store(true)
 	d.info.CUBLAS = d.blas.path
+	if os.Getenv("NOTMAGIC_BF16") == "1" {
+		if err := d.setBF16(true); err != nil {
+			d.info.CUBLASError = strings.TrimPrefix(err.Error(), "gpu: ")
+		}
+	}
 }

@@ -64,6 +64,7 @@ type Info struct {
 	CUBLAS        string // the cuBLAS library in use, or "" for the PTX GEMM
 	CUBLASError   string // why cuBLAS is not in use, when it is not
 	TF32          bool   // whether cuBLAS may use TF32 tensor cores for float32 products
+	BF16          bool   // whether cuBLAS rounds products' inputs to bfloat16 for the tensor cores (SetBF16)
 }
 
 func (i Info) String() string {

@@ -39,7 +39,9 @@
 // Matrix products use cuBLAS when it loads at run time (libcublas.so.13, .12, .11, or the NOTMAGIC_CUBLAS
 // path; NOTMAGIC_CUBLAS=0 disables it): cublasSgemmStridedBatched, with lib/nn's row-major operands
 // passed as their column-major transposes (C = A·B is computed as Cᵀ = Bᵀ·Aᵀ). TF32 tensor cores are
-// off by default, so results match the CPU in float32; SetTF32 or NOTMAGIC_TF32=1 turns them on. Without
+// off by default, so results match the CPU in float32; SetTF32 or NOTMAGIC_TF32=1 turns them on.
+// SetBF16 or NOTMAGIC_BF16=1 gives bf16 mixed precision instead: cublasGemmStridedBatchedEx with
+// CUBLAS_COMPUTE_32F_FAST_16BF rounds the float32 inputs to bfloat16 and accumulates in float32. Without
 // cuBLAS a tiled, batched PTX GEMM (128×128 or 64×64 tiles of C per block) does the work.
 //
 // # Execution model

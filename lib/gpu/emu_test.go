@@ -87,6 +87,7 @@ func TestEmulatedDevice(t *testing.T) {
 	nntest.CheckAutograd(t, "cudaemu")
 	nntest.CheckGPTStep(t, "cudaemu")
 	checkFlashAttention(t, "cudaemu")
+	checkBF16(t, be)
 	s := be.d.alloc.Stats()
 	t.Logf("total %v; allocator %+v", time.Since(start), s)
 	if s.Hits == 0 {

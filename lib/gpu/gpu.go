@@ -145,6 +145,21 @@ func SetTF32(on bool) error {
 	return err
 }
 
+// SetBF16 turns bf16 mixed precision for matrix products on or off: cuBLAS rounds each product's
+// float32 inputs to bfloat16 (8 bits of mantissa) for the tensor cores and accumulates in float32
+// (cublasGemmStridedBatchedEx with CUBLAS_COMPUTE_32F_FAST_16BF), as PyTorch's autocast(bfloat16)
+// does for matmuls, while weights, gradients, optimizer state and every other op stay float32 (the
+// float32 master weights of mixed precision; bf16's exponent range is float32's, so no loss scaling
+// is needed). Products are then off by about 1e-2 of their scale. It takes precedence over SetTF32
+// and fails when cuBLAS did not load. NOTMAGIC_BF16=1 turns it on at start.
+func SetBF16(on bool) error {
+	d, err := open()
+	if err != nil {
+		return err
+	}
+	return d.setBF16(on)
+}
+
 // UseCUBLAS chooses cuBLAS (when it loaded) or the tiled PTX GEMM for matrix products and returns
 // whether cuBLAS is now in use. NOTMAGIC_CUBLAS=0 keeps cuBLAS from loading at all.
 func UseCUBLAS(on bool) (bool, error) {

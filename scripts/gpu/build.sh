@@ -7,6 +7,7 @@
 #   out/gpu/gpu-cgo.test      the same built with cgo, only used to diagnose a driver-loading failure
 #   out/gpu/notmagic          the notmagic binary (notmagic bench gpt --device cuda)
 #   out/gpu/tinyshakespeare.txt, out/gpu/torch_gpt.py   the benchmark's data and PyTorch reference
+#                                                        (scripts/gpu/torch_gpt.py)
 #
 # Binaries are static Go (CGO_ENABLED=0: purego dlopens libcuda through its own loader shim), stripped.
 set -euo pipefail
@@ -24,7 +25,9 @@ go build -o "$out/notmagic" -ldflags='-s -w' .
 if command -v gcc >/dev/null; then
 	CGO_ENABLED=1 go test -c -o "$out/gpu-cgo.test" -ldflags='-s -w' ./lib/gpu/
 fi
-for f in "$shared/data/tinyshakespeare.txt" "$shared/bench/torch_gpt.py"; do
+# The PyTorch reference is shared/bench/torch_gpt.py with --precision and --flash-attention (scripts/gpu).
+cp scripts/gpu/torch_gpt.py "$out/"
+for f in "$shared/data/tinyshakespeare.txt"; do
 	if [ -f "$f" ]; then
 		cp "$f" "$out/"
 	else

@@ -11,7 +11,8 @@
 # timing (BENCH_TIMEOUT per benchmark: 180 s, 570 s with FULL=1); TORCH=0 skips PyTorch; TESTS=0
 # skips the tests; NOTMAGIC_TF32=1 lets cuBLAS use TF32; MEMCAP=8G (say) times the dropout-0.2
 # steps once more with the backend's device memory capped there (NOTMAGIC_GPU_MEMORY); the dropout-0.2
-# steps are also timed with the FlashAttention kernels (NOTMAGIC_FLASH_ATTENTION=1) unless FLASH=0.
+# steps are also timed with the FlashAttention kernels (NOTMAGIC_FLASH_ATTENTION=1) unless FLASH=0;
+# MIXED=0 skips the trainers' second run in bf16 mixed precision with fused attention.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/out/gpu"
@@ -91,19 +92,26 @@ if [ "${FULL:-0}" = 1 ]; then
 else
 	run=(--iters "$ITERS" --eval-every 100000 --eval-iters 5)
 fi
+# The trainers in float32, then (unless MIXED=0) in bf16 mixed precision with fused attention: notmagic's
+# --precision bf16 --flash-attention against PyTorch's autocast(bfloat16) and scaled_dot_product_attention.
+variants=("")
+[ "${MIXED:-1}" != 0 ] && variants+=("-bf16")
 if [ -f "$bin/tinyshakespeare.txt" ]; then
-	echo "== notmagic bench gpt --device cuda ${run[*]}"
-	timeout "$bt" "$bin/notmagic" bench gpt --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-notmagic.log" 2>&1
-	tail -3 "$logs/bench-notmagic.log"
-	if [ "${TORCH:-1}" != 0 ] && python3 -c 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-		echo "== torch_gpt.py --device cuda ${run[*]}"
-		timeout "$bt" python3 "$bin/torch_gpt.py" --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" >"$logs/bench-torch.log" 2>&1
-		tail -3 "$logs/bench-torch.log"
-	else
-		echo "PyTorch with CUDA is not available here (or TORCH=0): no PyTorch comparison" | tee "$logs/bench-torch.log"
-	fi
+	for sfx in "${variants[@]}"; do
+		extra=()
+		[ "$sfx" = -bf16 ] && extra=(--precision bf16 --flash-attention)
+		echo "== notmagic bench gpt --device cuda ${run[*]} ${extra[*]}"
+		timeout "$bt" "$bin/notmagic" bench gpt --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" "${extra[@]}" >"$logs/bench-notmagic$sfx.log" 2>&1
+		tail -3 "$logs/bench-notmagic$sfx.log"
+		if [ "${TORCH:-1}" != 0 ] && python3 -c 'import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+			echo "== torch_gpt.py --device cuda ${run[*]} ${extra[*]}"
+			timeout "$bt" python3 "$bin/torch_gpt.py" --data "$bin/tinyshakespeare.txt" --device cuda "${gpucfg[@]}" "${run[@]}" "${extra[@]}" >"$logs/bench-torch$sfx.log" 2>&1
+			tail -3 "$logs/bench-torch$sfx.log"
+		else
+			echo "PyTorch with CUDA is not available here (or TORCH=0): no PyTorch comparison" | tee "$logs/bench-torch$sfx.log"
+		fi
+	done
 fi
-
 echo
 echo "== summary (logs in $logs)"
 printf '%-28s %s\n' "device (nvidia-smi)" "$(head -1 "$logs/nvidia-smi.txt")"
@@ -125,25 +133,28 @@ for b in "${timings[@]}"; do
 		printf '%-28s %s\n' "timing ($(basename "$b"))" "no result: $(grep -m1 -E 'FAIL|no GPU|panic|Error' "$b")"
 	fi
 done
-for which in notmagic torch; do
-	f="$logs/bench-$which.log"
-	[ -f "$f" ] || continue
-	if grep -q '"summary"' "$f"; then
-		peak=$(jget device_peak_mb "$f")
-		printf '%-28s %s ms/iter, wall %s s, best val loss %s (%s)%s\n' "bench gpt: $which" \
-			"$(jget median_ms_per_iter "$f")" "$(jget wall_s "$f")" "$(jget best_val_loss "$f")" "$(jget impl "$f")" "${peak:+; device memory peak $peak MB}"
-	else
-		last=$(grep '"val_loss"' "$f" | tail -1)
-		if [ -n "$last" ]; then # stopped by its timeout: what it reached
-			bestv=$(grep -o '"val_loss": *[0-9.]*' "$f" | sed 's/.*: *//' | sort -g | head -1)
-			printf '%-28s %s\n' "bench gpt: $which" "stopped by its timeout; last eval $last; best val loss so far $bestv"
+for sfx in "${variants[@]}"; do
+	for which in notmagic torch; do
+		f="$logs/bench-$which$sfx.log"
+		[ -f "$f" ] || continue
+		if grep -q '"summary"' "$f"; then
+			peak=$(jget device_peak_mb "$f")
+			mfu=$(jget mfu_vs_bf16_peak "$f")
+			printf '%-28s %s ms/iter, wall %s s, best val loss %s (%s)%s%s\n' "bench gpt: $which${sfx:- fp32}" \
+				"$(jget median_ms_per_iter "$f")" "$(jget wall_s "$f")" "$(jget best_val_loss "$f")" "$(jget impl "$f")" "${peak:+; device memory peak $peak MB}" "${mfu:+; MFU $mfu of the bf16 peak}"
 		else
-			printf '%-28s %s\n' "bench gpt: $which" "no result: $(tail -1 "$f")"
+			last=$(grep '"val_loss"' "$f" | tail -1)
+			if [ -n "$last" ]; then # stopped by its timeout: what it reached
+				bestv=$(grep -o '"val_loss": *[0-9.]*' "$f" | sed 's/.*: *//' | sort -g | head -1)
+				printf '%-28s %s\n' "bench gpt: $which${sfx:- fp32}" "stopped by its timeout; last eval $last; best val loss so far $bestv"
+			else
+				printf '%-28s %s\n' "bench gpt: $which${sfx:- fp32}" "no result: $(tail -1 "$f")"
+			fi
 		fi
+	done
+	n=$(jget median_ms_per_iter "$logs/bench-notmagic$sfx.log"); t=$(jget median_ms_per_iter "$logs/bench-torch$sfx.log")
+	if [ -n "$n" ] && [ -n "$t" ]; then
+		printf '%-28s %s\n' "ms/iter notmagic/torch${sfx:- fp32}" "$(awk -v a="$n" -v b="$t" 'BEGIN{printf "%.2f", a/b}')"
 	fi
 done
-n=$(jget median_ms_per_iter "$logs/bench-notmagic.log"); t=$(jget median_ms_per_iter "$logs/bench-torch.log")
-if [ -n "$n" ] && [ -n "$t" ]; then
-	printf '%-28s %s\n' "ms/iter notmagic / torch" "$(awk -v a="$n" -v b="$t" 'BEGIN{printf "%.2f", a/b}')"
-fi
 [ "$tests_rc" = 0 ] || [ "$tests_rc" = skipped ]

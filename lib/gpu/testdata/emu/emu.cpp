@@ -277,6 +277,17 @@ static float tf32(float v) {
 	memcpy(&v, &u, 4);
 	return v;
 }
+// bf16 (CUBLAS_COMPUTE_32F_FAST_16BF in cublasGemmStridedBatchedEx) rounds each input to bfloat16's
+// 7 mantissa bits, to nearest even.
+static int round_bf16;
+static float bf16(float v) {
+	unsigned u;
+	memcpy(&u, &v, 4);
+	u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+	memcpy(&v, &u, 4);
+	return v;
+}
+static float round_in(float v) { return round_bf16 ? bf16(v) : tf32(v); }
 int cublasSgemmStridedBatched(void *, int ta, int tb, int m, int n, int k, const float *alpha, const float *A, int lda,
                               long long sA, const float *B, int ldb, long long sB, const float *beta, float *C, int ldc,
                               long long sC, int batch) {
@@ -287,11 +298,22 @@ int cublasSgemmStridedBatched(void *, int ta, int tb, int m, int n, int k, const
 				for (int l = 0; l < k; l++) {
 					float a = ta ? A[p * sA + l + (long long)i * lda] : A[p * sA + i + (long long)l * lda];
 					float b = tb ? B[p * sB + j + (long long)l * ldb] : B[p * sB + l + (long long)j * ldb];
-					s += (double)tf32(a) * tf32(b);
+					s += (double)round_in(a) * round_in(b);
 				}
 				float *c = &C[p * sC + i + (long long)j * ldc];
 				*c = *beta == 0 ? *alpha * (float)s : *alpha * (float)s + *beta * *c;
 			}
 	return 0;
+}
+// Float32 storage only (CUDA_R_32F = 0), with the compute types lib/gpu asks for: 32F (68), and
+// 32F_FAST_16BF (75), which rounds the inputs to bfloat16.
+int cublasGemmStridedBatchedEx(void *h, int ta, int tb, int m, int n, int k, const float *alpha, const float *A, int at,
+                               int lda, long long sA, const float *B, int bt, int ldb, long long sB, const float *beta,
+                               float *C, int ct, int ldc, long long sC, int batch, int compute, int algo) {
+	if (at != 0 || bt != 0 || ct != 0 || (compute != 68 && compute != 75) || algo != -1) return 15; // NOT_SUPPORTED
+	round_bf16 = compute == 75;
+	int r = cublasSgemmStridedBatched(h, ta, tb, m, n, k, alpha, A, lda, sA, B, ldb, sB, beta, C, ldc, sC, batch);
+	round_bf16 = 0;
+	return r;
 }
 }
