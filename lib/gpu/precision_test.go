@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/notmagic/notmagic/lib/nn"
-	"github.com/notmagic/notmagic/lib/nn/backend"
 	"github.com/notmagic/notmagic/lib/nn/nntest"
 )
 
@@ -18,15 +17,7 @@ func checkBF16(t *testing.T, be *Backend) {
 		t.Fatal(err)
 	}
 	defer be.d.setBF16(false)
-	av, bv := nntest.Data(41, 256*512, 1, 0, false), nntest.Data(42, 512*128, 1, 0, false)
-	product := func(b backend.Backend) []float32 {
-		d := b.Alloc(256 * 128)
-		b.MatMul(d, b.FromHost(av), b.FromHost(bv), 1, 256, 128, 512, false, false, 0, 0, false)
-		out := make([]float32, d.Len())
-		b.ToHost(out, d)
-		return out
-	}
-	got, want := product(be), product(nn.CPU)
+	got, want := reducedPrecisionProduct(be), reducedPrecisionProduct(nn.CPU)
 	e := nntest.ScaledErr(got, want)
 	t.Logf("bf16 product on %s: largest error %.2g of the largest value", be.Name(), e)
 	if e > 1e-2 || e != e {
