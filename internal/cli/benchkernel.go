@@ -35,17 +35,19 @@ const figureCell = `plots.Func("x²", -1, 1, plots.Fn{Name: "x²", F: func(x flo
 // --soak, its memory over many figure cells) through real sockets, as JSON lines, with ipykernel
 // measured in the same run by the same client where it is installed, and the ratios.
 func benchKernel(s Streams, args []string) error {
-	fs := newFlags(s, "bench kernel", `usage: notmagic bench kernel [-n 200] [-starts 10] [-soak 1000] [-ipykernel auto|off] [-jupyter-client auto|off] [-python /usr/bin/python3] [-cpuprofile FILE]
+	fs := newFlags(s, "bench kernel", `usage: notmagic bench kernel [-n 200] [-starts 10] [-interrupts 10] [-soak 1000] [-ipykernel auto|off] [-jupyter-client auto|off] [-python /usr/bin/python3] [-cpuprofile FILE]
 
 Starts the kernel (this binary's, and ipykernel's where python3 has it) as Jupyter would, and prints a JSON
-line per figure: start-up to the first kernel_info_reply, and the execute round trip (request to idle) of
-1+1, of a cell that prints and of one that returns a small figure: median and 95th percentile in ms.
+line per figure: start-up to the first kernel_info_reply, shutdown_request to the process's exit, an
+interrupt_request to the end of a busy loop, and the execute round trip (request to idle) of 1+1, of a
+cell that prints and of one that returns a small figure: median and 95th percentile in ms.
 The figures come from a minimal frontend in Go ("frontend":"bench"), then, where python3 has jupyter_client,
 from jupyter_client ("frontend":"jupyter_client": start_new_kernel, and the client's own share of a cell).
 Then one line per frontend and case with the ratio notmagic/ipykernel of the medians. With -soak N, the
 kernel runs N figure cells after 200 of warm-up, and its resident set is read after each (Linux).`)
 	n := fs.Int("n", 200, "timed executes of each cell (after 20 untimed)")
-	starts := fs.Int("starts", 10, "timed start-ups")
+	starts := fs.Int("starts", 10, "timed start-ups (and shutdowns)")
+	interrupts := fs.Int("interrupts", 10, "timed interrupts of a busy loop")
 	soak := fs.Int("soak", 0, "figure cells of the memory soak (0: none)")
 	ipy := fs.String("ipykernel", "auto", "measure ipykernel too: auto (where python3 has it) or off")
 	jc := fs.String("jupyter-client", "auto", "measure through jupyter_client too: auto (where python3 has it) or off")
@@ -56,8 +58,8 @@ kernel runs N figure cells after 200 of warm-up, and its resident set is read af
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n < 1 || *starts < 0 || *soak < 0 {
-		return fmt.Errorf("bench kernel: -n must be at least 1, -starts and -soak at least 0")
+	if *n < 1 || *starts < 0 || *soak < 0 || *interrupts < 0 {
+		return fmt.Errorf("bench kernel: -n must be at least 1, -starts, -interrupts and -soak at least 0")
 	}
 	if *ipy != "auto" && *ipy != "off" {
 		return fmt.Errorf("bench kernel: -ipykernel is auto or off, not %q", *ipy)
@@ -106,6 +108,7 @@ kernel runs N figure cells after 200 of warm-up, and its resident set is read af
 	}
 	err = jupyter.Bench(ctx, jupyter.BenchOptions{
 		Kernel: "notmagic", Argv: argv, Cells: nm, Runs: *n, Warmup: 20,
+		InterruptCode: "for {\n}", Interrupts: *interrupts,
 		SoakCode: figureCell, SoakWarmup: 200, Soak: *soak,
 	}, emit)
 	if err != nil {
@@ -115,6 +118,7 @@ kernel runs N figure cells after 200 of warm-up, and its resident set is read af
 		Kernel: "ipykernel", Argv: []string{*python, "-m", "ipykernel_launcher", "-f", "{connection_file}"},
 		Env:   []string{"PYTHONWARNINGS=ignore", "JUPYTER_PLATFORM_DIRS=1"},
 		Cells: py, Runs: *n, Warmup: 20, Starts: *starts, Timeout: 60 * time.Second,
+		InterruptCode: "while True:\n    pass", Interrupts: *interrupts,
 	}
 	withIPy := *ipy == "auto" && pythonHas(s, *python, "ipykernel")
 	if withIPy {

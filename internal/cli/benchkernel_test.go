@@ -15,6 +15,7 @@ func TestBenchKernelFlags(t *testing.T) {
 	}{
 		{[]string{"-n", "0"}, "-n must be at least 1"},
 		{[]string{"-soak", "-1"}, "-soak at least 0"},
+		{[]string{"-interrupts", "-1"}, "-interrupts and -soak at least 0"},
 		{[]string{"-ipykernel", "maybe"}, `-ipykernel is auto or off, not "maybe"`},
 		{[]string{"-jupyter-client", "yes"}, `-jupyter-client is auto or off, not "yes"`},
 		{[]string{"extra"}, `unexpected argument "extra"`},

@@ -38,7 +38,14 @@ type BenchOptions struct {
 	Runs   int
 	Warmup int
 
-	Starts int // start-ups timed: from starting the process to its first kernel_info_reply
+	Starts int // start-ups timed: from starting the process to its first kernel_info_reply, and then
+	// the shutdown: from shutdown_request on control to the process's exit
+
+	// InterruptCode runs until interrupted (a busy loop); it is run Interrupts times, and each time
+	// interrupted with interrupt_request on control once it runs: timed from the request to the cell's
+	// reply and idle status.
+	InterruptCode string
+	Interrupts    int
 
 	SoakCode   string // run SoakWarmup times, then Soak times, with the kernel's RSS read before and after
 	SoakWarmup int
@@ -72,17 +79,18 @@ func Bench(ctx context.Context, o BenchOptions, emit func(BenchResult)) error {
 		o.Timeout = 30 * time.Second
 	}
 	if o.Starts > 0 {
-		ds := make([]time.Duration, 0, o.Starts)
+		starts, stops := make([]time.Duration, 0, o.Starts), make([]time.Duration, 0, o.Starts)
 		for range o.Starts {
-			d, err := timeStart(ctx, o)
+			start, stop, err := timeStart(ctx, o)
 			if err != nil {
 				return err
 			}
-			ds = append(ds, d)
+			starts, stops = append(starts, start), append(stops, stop)
 		}
-		emit(summarize(o.Kernel, "start", ds))
+		emit(summarize(o.Kernel, "start", starts))
+		emit(summarize(o.Kernel, "shutdown", stops))
 	}
-	if len(o.Cells) == 0 && o.Soak == 0 {
+	if len(o.Cells) == 0 && o.Soak == 0 && o.Interrupts == 0 {
 		return nil
 	}
 	k, err := startBenchKernel(ctx, o)
@@ -105,6 +113,17 @@ func Bench(ctx context.Context, o BenchOptions, emit func(BenchResult)) error {
 			}
 		}
 		emit(summarize(o.Kernel, c.Case, ds))
+	}
+	if o.Interrupts > 0 {
+		ds := make([]time.Duration, 0, o.Interrupts)
+		for range o.Interrupts {
+			d, err := k.client.interrupt(o.InterruptCode, o.Timeout)
+			if err != nil {
+				return fmt.Errorf("%s, interrupt: %w", o.Kernel, err)
+			}
+			ds = append(ds, d)
+		}
+		emit(summarize(o.Kernel, "interrupt", ds))
 	}
 	if o.Soak > 0 {
 		for range o.SoakWarmup {
@@ -186,6 +205,7 @@ func launch(o BenchOptions) (*benchKernel, *ConnectionInfo, error) {
 		argv[i] = strings.ReplaceAll(a, "{connection_file}", file)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
+	newProcessGroup(cmd) // as Jupyter starts kernels: ipykernel's interrupt signals its process group
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), o.Env...)
 	var stderr bytes.Buffer
@@ -199,21 +219,32 @@ func launch(o BenchOptions) (*benchKernel, *ConnectionInfo, error) {
 	return k, ci, nil
 }
 
-// timeStart times one start-up: from starting the process to the first kernel_info_reply on shell.
-func timeStart(ctx context.Context, o BenchOptions) (time.Duration, error) {
-	start := time.Now()
+// timeStart times one start-up, from starting the process to the first kernel_info_reply on shell, and
+// then its shutdown, from shutdown_request on control to the process's exit.
+func timeStart(ctx context.Context, o BenchOptions) (start, stop time.Duration, err error) {
+	t0 := time.Now()
 	k, ci, err := launch(o)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer k.stop()
 	if k.client, err = dial(ctx, ci, false, o.Timeout, k.exited); err != nil {
-		return 0, k.failure(o.Kernel, err)
+		return 0, 0, k.failure(o.Kernel, err)
 	}
 	if _, err := k.client.request("kernel_info_request", map[string]any{}, o.Timeout); err != nil {
-		return 0, k.failure(o.Kernel, err)
+		return 0, 0, k.failure(o.Kernel, err)
 	}
-	return time.Since(start), nil
+	start = time.Since(t0)
+	t1 := time.Now()
+	if _, err := k.client.send(k.client.control, "shutdown_request", map[string]any{"restart": false}); err != nil {
+		return 0, 0, k.failure(o.Kernel, err)
+	}
+	select {
+	case <-k.exited:
+	case <-time.After(o.Timeout):
+		return 0, 0, k.failure(o.Kernel, fmt.Errorf("still running %v after shutdown_request", o.Timeout))
+	}
+	return start, time.Since(t1), nil
 }
 
 // startBenchKernel starts the kernel of o with a client on shell, control and iopub.
@@ -410,6 +441,64 @@ func (c *benchClient) waitReady(timeout time.Duration) error {
 		}
 	}
 	return fmt.Errorf("iopub delivered nothing within %v", timeout)
+}
+
+// interrupt runs code (which must run until interrupted), sends interrupt_request on control once the
+// kernel says it is busy with it and a moment has passed, and returns the time from the request to the
+// cell's reply (an error) and its idle status.
+func (c *benchClient) interrupt(code string, timeout time.Duration) (time.Duration, error) {
+	id, err := c.send(c.shell, "execute_request", map[string]any{"code": code, "silent": false,
+		"store_history": false, "user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": false})
+	if err != nil {
+		return 0, err
+	}
+	deadline := time.After(timeout)
+	for busy := false; !busy; {
+		select {
+		case m, ok := <-c.outputs:
+			if !ok {
+				return 0, errors.New("iopub socket closed")
+			}
+			busy = parentMsgID(m) == id && m.Header.MsgType == "status" && bytes.Contains(m.Content, []byte(`"busy"`))
+		case <-c.exited:
+			return 0, errors.New("the kernel process exited")
+		case <-deadline:
+			return 0, fmt.Errorf("no busy status within %v", timeout)
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // into the loop
+	start := time.Now()
+	if _, err := c.send(c.control, "interrupt_request", map[string]any{}); err != nil {
+		return 0, err
+	}
+	var reply *Message
+	for idle := false; reply == nil || !idle; {
+		select {
+		case m, ok := <-c.replies:
+			if !ok {
+				return 0, errors.New("shell socket closed")
+			}
+			if parentMsgID(m) == id {
+				reply = m
+			}
+		case m, ok := <-c.outputs:
+			if !ok {
+				return 0, errors.New("iopub socket closed")
+			}
+			idle = idle || parentMsgID(m) == id && m.Header.MsgType == "status" && bytes.Contains(m.Content, []byte(`"idle"`))
+		case <-c.exited:
+			return 0, errors.New("the kernel process exited")
+		case <-deadline:
+			return 0, fmt.Errorf("the cell did not stop within %v of interrupt_request", timeout)
+		}
+	}
+	elapsed := time.Since(start)
+	var r struct{ Status string }
+	json.Unmarshal(reply.Content, &r)
+	if r.Status == "ok" {
+		return 0, errors.New("the cell ended without an error: it was not interrupted")
+	}
+	return elapsed, nil
 }
 
 // execute runs code and returns the time from sending execute_request to receiving both its reply and

@@ -26,6 +26,7 @@ func TestBench(t *testing.T) {
 	o.Cells = []BenchCell{{"1+1", "1+1"}, {"print", `fmt.Println("hello")`},
 		{"figure", `plots.Func("x²", -1, 1, plots.Fn{Name: "x²", F: func(x float64) float64 { return x * x }})`}}
 	o.Runs, o.Warmup, o.Starts = 5, 1, 2
+	o.InterruptCode, o.Interrupts = "for {\n}", 2
 	if runtime.GOOS == "linux" {
 		o.SoakCode, o.SoakWarmup, o.Soak = o.Cells[2].Code, 2, 5
 	}
@@ -33,7 +34,7 @@ func TestBench(t *testing.T) {
 	if err := Bench(context.Background(), o, func(r BenchResult) { got = append(got, r) }); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"start", "1+1", "print", "figure"}
+	want := []string{"start", "shutdown", "1+1", "print", "figure", "interrupt"}
 	if o.Soak > 0 {
 		want = append(want, "soak")
 	}
@@ -62,6 +63,13 @@ func TestBench(t *testing.T) {
 	err = Bench(context.Background(), bad, func(BenchResult) {})
 	if err == nil || !strings.Contains(err.Error(), "case bad") || !strings.Contains(err.Error(), "undefinedName") {
 		t.Errorf("a failing cell: %v", err)
+	}
+
+	// A cell that ends by itself is not an interrupt.
+	quick := kernel
+	quick.InterruptCode, quick.Interrupts = "1+1", 1
+	if err := Bench(context.Background(), quick, func(BenchResult) {}); err == nil || !strings.Contains(err.Error(), "interrupt") {
+		t.Errorf("an interrupt of a cell that ends by itself: %v", err)
 	}
 
 	missing := BenchOptions{Kernel: "nothing", Argv: []string{"/nonexistent/kernel"}, Starts: 1}
