@@ -447,8 +447,7 @@ func (c *benchClient) waitReady(timeout time.Duration) error {
 // kernel says it is busy with it and a moment has passed, and returns the time from the request to the
 // cell's reply (an error) and its idle status.
 func (c *benchClient) interrupt(code string, timeout time.Duration) (time.Duration, error) {
-	id, err := c.send(c.shell, "execute_request", map[string]any{"code": code, "silent": false,
-		"store_history": false, "user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": false})
+	id, err := c.sendExecute(code, false)
 	if err != nil {
 		return 0, err
 	}
@@ -459,7 +458,7 @@ func (c *benchClient) interrupt(code string, timeout time.Duration) (time.Durati
 			if !ok {
 				return 0, errors.New("iopub socket closed")
 			}
-			busy = parentMsgID(m) == id && m.Header.MsgType == "status" && bytes.Contains(m.Content, []byte(`"busy"`))
+			busy = isStatus(m, id, "busy")
 		case <-c.exited:
 			return 0, errors.New("the kernel process exited")
 		case <-deadline:
@@ -471,77 +470,76 @@ func (c *benchClient) interrupt(code string, timeout time.Duration) (time.Durati
 	if _, err := c.send(c.control, "interrupt_request", map[string]any{}); err != nil {
 		return 0, err
 	}
-	var reply *Message
-	for idle := false; reply == nil || !idle; {
-		select {
-		case m, ok := <-c.replies:
-			if !ok {
-				return 0, errors.New("shell socket closed")
-			}
-			if parentMsgID(m) == id {
-				reply = m
-			}
-		case m, ok := <-c.outputs:
-			if !ok {
-				return 0, errors.New("iopub socket closed")
-			}
-			idle = idle || parentMsgID(m) == id && m.Header.MsgType == "status" && bytes.Contains(m.Content, []byte(`"idle"`))
-		case <-c.exited:
-			return 0, errors.New("the kernel process exited")
-		case <-deadline:
-			return 0, fmt.Errorf("the cell did not stop within %v of interrupt_request", timeout)
-		}
+	r, err := c.waitReply(id, deadline)
+	if err != nil {
+		return 0, fmt.Errorf("after interrupt_request: %w", err)
 	}
-	elapsed := time.Since(start)
-	var r struct{ Status string }
-	json.Unmarshal(reply.Content, &r)
 	if r.Status == "ok" {
 		return 0, errors.New("the cell ended without an error: it was not interrupted")
 	}
-	return elapsed, nil
+	return time.Since(start), nil
 }
 
 // execute runs code and returns the time from sending execute_request to receiving both its reply and
 // its idle status on iopub; a reply whose status is not ok is an error naming the exception.
 func (c *benchClient) execute(code string, timeout time.Duration) (time.Duration, error) {
 	start := time.Now()
-	id, err := c.send(c.shell, "execute_request", map[string]any{"code": code, "silent": false,
-		"store_history": true, "user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": true})
+	id, err := c.sendExecute(code, true)
 	if err != nil {
 		return 0, err
 	}
+	r, err := c.waitReply(id, time.After(timeout))
+	if err != nil {
+		return 0, err
+	}
+	elapsed := time.Since(start)
+	if r.Status != "ok" {
+		return 0, fmt.Errorf("the cell failed: %s %s: %s", r.Status, r.Ename, r.Evalue)
+	}
+	return elapsed, nil
+}
+
+// sendExecute sends an execute_request for code; store also records it in the history and stops the
+// queue on an error, as a notebook's cells do.
+func (c *benchClient) sendExecute(code string, store bool) (string, error) {
+	return c.send(c.shell, "execute_request", map[string]any{"code": code, "silent": false,
+		"store_history": store, "user_expressions": map[string]any{}, "allow_stdin": false, "stop_on_error": store})
+}
+
+// executeReply is what the benchmark reads of an execute_reply.
+type executeReply struct{ Status, Ename, Evalue string }
+
+// waitReply waits for the execute_reply of request id and for its idle status on iopub.
+func (c *benchClient) waitReply(id string, deadline <-chan time.Time) (executeReply, error) {
 	var reply *Message
-	idle := false
-	deadline := time.After(timeout)
-	for reply == nil || !idle {
+	for idle := false; reply == nil || !idle; {
 		select {
 		case m, ok := <-c.replies:
 			if !ok {
-				return 0, errors.New("shell socket closed")
+				return executeReply{}, errors.New("shell socket closed")
 			}
 			if parentMsgID(m) == id {
 				reply = m
 			}
 		case m, ok := <-c.outputs:
 			if !ok {
-				return 0, errors.New("iopub socket closed")
+				return executeReply{}, errors.New("iopub socket closed")
 			}
-			if parentMsgID(m) == id && m.Header.MsgType == "status" && bytes.Contains(m.Content, []byte(`"idle"`)) {
-				idle = true
-			}
+			idle = idle || isStatus(m, id, "idle")
 		case <-c.exited:
-			return 0, errors.New("the kernel process exited")
+			return executeReply{}, errors.New("the kernel process exited")
 		case <-deadline:
-			return 0, fmt.Errorf("no reply and idle status within %v", timeout)
+			return executeReply{}, errors.New("no reply and idle status in time")
 		}
 	}
-	elapsed := time.Since(start)
-	var r struct{ Status, Ename, Evalue string }
+	var r executeReply
 	json.Unmarshal(reply.Content, &r)
-	if r.Status != "ok" {
-		return 0, fmt.Errorf("the cell failed: %s %s: %s", r.Status, r.Ename, r.Evalue)
-	}
-	return elapsed, nil
+	return r, nil
+}
+
+// isStatus reports whether m is the status message state (busy, idle) of request id.
+func isStatus(m *Message, id, state string) bool {
+	return parentMsgID(m) == id && m.Header.MsgType == "status" && bytes.Contains(m.Content, []byte(`"`+state+`"`))
 }
 
 func parentMsgID(m *Message) string {
